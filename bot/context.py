@@ -1,0 +1,40 @@
+"""What every handler and job needs, carried in `application.bot_data` (no module globals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from briefings.compose import Composer
+from briefings.store import Store
+from briefings.topics import Catalogue
+
+from bot.settings import Settings
+
+SERVICES = "services"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    catalogue: Catalogue
+    composer: Composer
+    clock: Callable[[], dt.datetime] = utc_now
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+
+def services(context: Any) -> Services:
+    """The Services of the running Application, from a handler's or job's context."""
+    found = context.application.bot_data[SERVICES]
+    if not isinstance(found, Services):  # pragma: no cover - wiring error
+        raise TypeError("application.bot_data has no Services")
+    return found

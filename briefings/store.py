@@ -1,0 +1,774 @@
+"""The SQLite store: migrations and `Store`, the only module that knows SQL and table names.
+
+Timestamps are stored as fixed-width UTC ISO strings (`2024-01-02T03:04:05.000000Z`) so that
+text comparison is time comparison and the indexes serve range queries directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from briefings.models import (
+    Digest,
+    IngestResult,
+    StoredDigest,
+    StoredItem,
+    Subscriber,
+)
+from briefings.schedule import next_due
+
+SEP = "\x1f"  # joins denormalised lists (sources, topics) inside one column
+
+migrations = Migrations("briefings")
+
+
+@migrations()
+def m001_digests_and_items(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE digests (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,
+            url TEXT,
+            title TEXT,
+            date TEXT,
+            publisher TEXT,
+            author TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            format TEXT NOT NULL DEFAULT 'text',
+            status TEXT NOT NULL DEFAULT 'parsed',
+            warnings TEXT NOT NULL DEFAULT '[]',
+            raw TEXT NOT NULL,
+            ingested_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX digests_url ON digests(url)")
+    db.execute("CREATE INDEX digests_ingested ON digests(ingested_at)")
+    db.execute(
+        """
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            digest_id INTEGER NOT NULL REFERENCES digests(id),
+            position INTEGER NOT NULL,
+            section TEXT,
+            headline TEXT NOT NULL,
+            text TEXT NOT NULL,
+            sources TEXT NOT NULL DEFAULT '',
+            topics TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            ingested_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX items_digest ON items(digest_id, position)")
+    db.execute("CREATE INDEX items_ingested ON items(ingested_at)")
+    db.execute(
+        """
+        CREATE TABLE item_topics (
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            topic TEXT NOT NULL,
+            ingested_at TEXT NOT NULL,
+            PRIMARY KEY (item_id, topic)
+        ) WITHOUT ROWID"""
+    )
+    # "items on topic T since X, newest first" is a range scan on this index.
+    db.execute("CREATE INDEX item_topics_recent ON item_topics(topic, ingested_at, item_id)")
+    db.execute(
+        """
+        CREATE TABLE item_sources (
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            source TEXT NOT NULL COLLATE NOCASE,
+            ingested_at TEXT NOT NULL,
+            PRIMARY KEY (item_id, source)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX item_sources_recent ON item_sources(source, ingested_at, item_id)")
+    db.table("items").enable_fts(
+        ["headline", "text"],
+        create_triggers=True,
+        tokenize="porter unicode61 remove_diacritics 2",
+    )
+
+
+@migrations()
+def m002_subscribers(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE subscribers (
+            chat_id INTEGER PRIMARY KEY,
+            chat_type TEXT NOT NULL,
+            title TEXT,
+            time TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            days TEXT NOT NULL DEFAULT 'daily',
+            paused INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'active',
+            quiet_when_empty INTEGER NOT NULL DEFAULT 0,
+            next_due_utc TEXT,
+            last_window_end TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    # Who is due now: only deliverable rows are in the index.
+    db.execute(
+        "CREATE INDEX subscribers_due ON subscribers(next_due_utc) "
+        "WHERE status = 'active' AND paused = 0"
+    )
+    db.execute(
+        """
+        CREATE TABLE subscriptions (
+            chat_id INTEGER NOT NULL REFERENCES subscribers(chat_id),
+            kind TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, kind, topic)
+        ) WITHOUT ROWID"""
+    )
+
+
+@migrations()
+def m003_deliveries_and_feeds(db: Database) -> None:
+    # One row per subscriber per local briefing day: the UNIQUE key is what makes delivery
+    # exactly-once across restarts and across two processes sharing the file.
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            due_key TEXT NOT NULL,
+            status TEXT NOT NULL,
+            owner TEXT,
+            lease_until TEXT,
+            window_start TEXT,
+            window_end TEXT,
+            parts_total INTEGER NOT NULL DEFAULT 0,
+            parts_sent INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (chat_id, due_key)
+        )"""
+    )
+    db.execute("CREATE INDEX deliveries_status ON deliveries(status, lease_until)")
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            last_polled TEXT,
+            last_ok TEXT,
+            last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            error_reported INTEGER NOT NULL DEFAULT 0,
+            added_by INTEGER,
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def ts(moment: dt.datetime) -> str:
+    """A UTC timestamp as stored: fixed width, so text order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def content_hash(text: str) -> str:
+    """Whitespace-insensitive hash, so re-saving a file with other line endings is 'known'."""
+    normal = " ".join(text.split())
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(words: str) -> str | None:
+    """User words -> a safe FTS5 MATCH expression: every word quoted, all required.
+
+    Quotes, operators (AND, NEAR, *, ^, :, -) and punctuation in user input become plain
+    terms or vanish; nothing the user types is interpreted as FTS syntax.
+    """
+    tokens = _FTS_TOKEN.findall(words)
+    if not tokens:
+        return None
+    return " ".join(f'"{token}"' for token in tokens)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(value.split(SEP)) if value else ()
+
+
+class StoreError(Exception):
+    """A store operation that cannot be done as asked."""
+
+
+class UnknownChat(StoreError):
+    def __init__(self, chat_id: int) -> None:
+        super().__init__(f"no subscriber with chat id {chat_id}")
+        self.chat_id = chat_id
+
+
+@dataclass(frozen=True)
+class Stats:
+    subscribers_active: int
+    subscribers_paused: int
+    subscribers_gone: int
+    digests: int
+    items: int
+    last_ingest: dt.datetime | None
+    feeds: int
+    feeds_failing: int
+
+
+ITEM_COLUMNS = (
+    "items.id, items.digest_id, items.position, items.section, items.headline, items.text, "
+    "items.sources, items.topics, items.published, items.ingested_at"
+)
+
+
+def _item(row: dict[str, Any]) -> StoredItem:
+    return StoredItem(
+        id=row["id"],
+        digest_id=row["digest_id"],
+        position=row["position"],
+        section=row["section"],
+        headline=row["headline"],
+        text=row["text"],
+        sources=_split(row["sources"]),
+        topics=_split(row["topics"]),
+        published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
+        ingested_at=parse_ts(row["ingested_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
+    )
+
+
+SUBSCRIBER_COLUMNS = (
+    "chat_id, chat_type, title, time, timezone, days, paused, status, quiet_when_empty, "
+    "next_due_utc, last_window_end"
+)
+
+
+class Store:
+    """All reads and writes of the bot's state. Construct with an open Database; migrates."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._configure()
+        migrations.apply(db)
+
+    def _configure(self) -> None:
+        # WAL lets the bot read while an ingest writes, and lets two processes share the file
+        # (the second one only ever loses a delivery claim, never corrupts anything).
+        conn = self.db.conn
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "memory":
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ------------------------------------------------------------ digests and items
+
+    def add_digest(
+        self,
+        digest: Digest,
+        topics: Sequence[Sequence[str]],
+        *,
+        now: dt.datetime,
+        status: str = "parsed",
+    ) -> IngestResult:
+        """Store a parsed digest with each item's topics (same order as `digest.items`).
+
+        The same content twice stores nothing new; the same url with new content replaces the
+        old digest's items.
+        """
+        if len(topics) != len(digest.items):
+            raise StoreError("one topic list per item is required")
+        digest_hash = content_hash(digest.raw)
+        known = self.db.execute(
+            "SELECT id, (SELECT count(*) FROM items WHERE digest_id = digests.id) "
+            "FROM digests WHERE content_hash = ?",
+            [digest_hash],
+        ).fetchone()
+        if known:
+            return IngestResult(known[0], False, False, known[1], len(digest.sections), {})
+        with self.db.atomic():
+            replaced = self._drop_by_url(digest.url)
+            digest_id = self._insert_digest(digest, digest_hash, status, now)
+            counts = self._insert_items(digest_id, digest, topics, now)
+        return IngestResult(
+            digest_id=digest_id,
+            new=True,
+            replaced=replaced,
+            item_count=len(digest.items),
+            sections=len(digest.sections),
+            topic_counts=counts,
+            warnings=digest.warnings,
+        )
+
+    def _drop_by_url(self, url: str | None) -> bool:
+        if not url:
+            return False
+        old = [row[0] for row in self.db.execute("SELECT id FROM digests WHERE url = ?", [url])]
+        for digest_id in old:
+            item_ids = "SELECT id FROM items WHERE digest_id = ?"
+            self.db.execute(f"DELETE FROM item_topics WHERE item_id IN ({item_ids})", [digest_id])
+            self.db.execute(f"DELETE FROM item_sources WHERE item_id IN ({item_ids})", [digest_id])
+            self.db.execute("DELETE FROM items WHERE digest_id = ?", [digest_id])
+            self.db.execute("DELETE FROM digests WHERE id = ?", [digest_id])
+        return bool(old)
+
+    def _insert_digest(self, digest: Digest, digest_hash: str, status: str, now: dt.datetime) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO digests (content_hash, url, title, date, publisher, author, tags, "
+            "format, status, warnings, raw, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                digest_hash,
+                digest.url,
+                digest.title,
+                digest.date.isoformat() if digest.date else None,
+                digest.publisher,
+                digest.author,
+                json.dumps(list(digest.tags)),
+                digest.format,
+                status,
+                json.dumps(list(digest.warnings)),
+                digest.raw,
+                ts(now),
+            ],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _insert_items(
+        self, digest_id: int, digest: Digest, topics: Sequence[Sequence[str]], now: dt.datetime
+    ) -> dict[str, int]:
+        stamp = ts(now)
+        published = digest.date.isoformat() if digest.date else None
+        counts: dict[str, int] = {}
+        conn = self.db.conn
+        topic_rows: list[tuple[int, str, str]] = []
+        source_rows: list[tuple[int, str, str]] = []
+        for item, item_topics in zip(digest.items, topics, strict=True):
+            cursor = conn.execute(
+                "INSERT INTO items (digest_id, position, section, headline, text, sources, "
+                "topics, published, ingested_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    digest_id,
+                    item.position,
+                    item.section,
+                    item.headline,
+                    item.text,
+                    SEP.join(item.sources),
+                    SEP.join(item_topics),
+                    published,
+                    stamp,
+                ],
+            )
+            item_id = int(cursor.lastrowid or 0)
+            for topic in dict.fromkeys(item_topics):
+                topic_rows.append((item_id, topic, stamp))
+                counts[topic] = counts.get(topic, 0) + 1
+            seen: set[str] = set()
+            for source in item.sources:
+                if source.casefold() not in seen:
+                    seen.add(source.casefold())
+                    source_rows.append((item_id, source, stamp))
+        conn.executemany("INSERT INTO item_topics VALUES (?,?,?)", topic_rows)
+        conn.executemany("INSERT INTO item_sources VALUES (?,?,?)", source_rows)
+        return counts
+
+    def digest_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM digests").fetchone()[0])
+
+    def item_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def latest_digests(self, limit: int = 1) -> list[StoredDigest]:
+        rows = self.db.query(
+            "SELECT d.*, (SELECT count(*) FROM items i WHERE i.digest_id = d.id) AS item_count "
+            "FROM digests d ORDER BY d.ingested_at DESC, d.id DESC LIMIT ?",
+            [limit],
+        )
+        return [self._digest(row) for row in rows]
+
+    def get_digest(self, digest_id: int) -> StoredDigest | None:
+        rows = list(
+            self.db.query(
+                "SELECT d.*, (SELECT count(*) FROM items i WHERE i.digest_id = d.id) "
+                "AS item_count FROM digests d WHERE d.id = ?",
+                [digest_id],
+            )
+        )
+        return self._digest(rows[0]) if rows else None
+
+    @staticmethod
+    def _digest(row: dict[str, Any]) -> StoredDigest:
+        return StoredDigest(
+            id=row["id"],
+            title=row["title"],
+            date=dt.date.fromisoformat(row["date"]) if row["date"] else None,
+            publisher=row["publisher"],
+            author=row["author"],
+            url=row["url"],
+            tags=tuple(json.loads(row["tags"])),
+            ingested_at=parse_ts(row["ingested_at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
+            item_count=row["item_count"],
+            status=row["status"],
+        )
+
+    def digest_items(self, digest_id: int) -> list[StoredItem]:
+        rows = self.db.query(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE digest_id = ? ORDER BY position",
+            [digest_id],
+        )
+        return [_item(row) for row in rows]
+
+    def items_on_topic(
+        self,
+        topic: str,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[StoredItem]:
+        """Items classified under a catalogue slug, newest first."""
+        rows = self.db.query(
+            f"SELECT {ITEM_COLUMNS} FROM item_topics t JOIN items ON items.id = t.item_id "
+            "WHERE t.topic = ? AND t.ingested_at > ? AND t.ingested_at <= ? "
+            "ORDER BY t.ingested_at DESC, t.item_id DESC LIMIT ? OFFSET ?",
+            [topic, _lower(since), _upper(until), limit, offset],
+        )
+        return [_item(row) for row in rows]
+
+    def items_from_source(
+        self,
+        source: str,
+        *,
+        since: dt.datetime | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[StoredItem]:
+        """Items attributed to an outlet (case-insensitive exact name), newest first."""
+        rows = self.db.query(
+            f"SELECT {ITEM_COLUMNS} FROM item_sources s JOIN items ON items.id = s.item_id "
+            "WHERE s.source = ? AND s.ingested_at > ? "
+            "ORDER BY s.ingested_at DESC, s.item_id DESC LIMIT ? OFFSET ?",
+            [source, _lower(since), limit, offset],
+        )
+        return [_item(row) for row in rows]
+
+    def known_sources(self, limit: int = 200) -> list[tuple[str, int]]:
+        """Outlets with their item counts, most cited first (for suggestions)."""
+        rows = self.db.execute(
+            "SELECT source, count(*) AS n FROM item_sources GROUP BY source COLLATE NOCASE "
+            "ORDER BY n DESC LIMIT ?",
+            [limit],
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def search(
+        self,
+        words: str,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[StoredItem]:
+        """Full-text search (stemmed; every word required), newest first.
+
+        User text never reaches FTS syntax: see `fts_query`.
+        """
+        match = fts_query(words)
+        if match is None:
+            return []
+        rows = self.db.query(
+            f"SELECT {ITEM_COLUMNS} FROM items_fts JOIN items ON items.id = items_fts.rowid "
+            "WHERE items_fts MATCH ? AND items.ingested_at > ? AND items.ingested_at <= ? "
+            "ORDER BY items.ingested_at DESC, items.id DESC LIMIT ? OFFSET ?",
+            [match, _lower(since), _upper(until), limit, offset],
+        )
+        return [_item(row) for row in rows]
+
+    def items_between(self, since: dt.datetime | None, until: dt.datetime) -> list[StoredItem]:
+        """Every item ingested in (since, until], oldest first: the raw material of briefings."""
+        rows = self.db.query(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE ingested_at > ? AND ingested_at <= ? "
+            "ORDER BY ingested_at, id",
+            [_lower(since), ts(until)],
+        )
+        return [_item(row) for row in rows]
+
+    def search_ids(
+        self, words: str, *, since: dt.datetime | None, until: dt.datetime
+    ) -> set[int]:
+        """Ids of items matching a free-text topic in a window (for briefing composition)."""
+        match = fts_query(words)
+        if match is None:
+            return set()
+        rows = self.db.execute(
+            "SELECT items.id FROM items_fts JOIN items ON items.id = items_fts.rowid "
+            "WHERE items_fts MATCH ? AND items.ingested_at > ? AND items.ingested_at <= ?",
+            [match, _lower(since), ts(until)],
+        )
+        return {row[0] for row in rows}
+
+    def topic_counts(self, *, since: dt.datetime | None = None) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT topic, count(*) FROM item_topics WHERE ingested_at > ? GROUP BY topic",
+            [_lower(since)],
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def last_ingest(self) -> dt.datetime | None:
+        row = self.db.execute("SELECT max(ingested_at) FROM digests").fetchone()
+        return parse_ts(row[0]) if row else None
+
+    # ------------------------------------------------------------ subscribers
+
+    def register_chat(
+        self,
+        chat_id: int,
+        chat_type: str,
+        title: str | None,
+        *,
+        time: str,
+        timezone: str,
+        now: dt.datetime,
+    ) -> tuple[Subscriber, bool]:
+        """Register a chat, or bring a gone one back with its settings. Returns (sub, created)."""
+        existing = self.get_subscriber(chat_id)
+        if existing is not None:
+            if existing.status != "active" or existing.title != title:
+                self._update(chat_id, {"status": "active", "title": title}, now)
+                self._reschedule(chat_id, now)
+            return self._require(chat_id), False
+        due = next_due(time, timezone, "daily", after=now)
+        self.db.execute(
+            "INSERT INTO subscribers (chat_id, chat_type, title, time, timezone, next_due_utc, "
+            "last_window_end, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            [chat_id, chat_type, title, time, timezone, ts(due), None, ts(now), ts(now)],
+        )
+        return self._require(chat_id), True
+
+    def get_subscriber(self, chat_id: int) -> Subscriber | None:
+        rows = list(
+            self.db.query(
+                f"SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE chat_id = ?", [chat_id]
+            )
+        )
+        if not rows:
+            return None
+        return self._subscriber(rows[0], self._subscriptions([chat_id]).get(chat_id, ([], [])))
+
+    def _require(self, chat_id: int) -> Subscriber:
+        subscriber = self.get_subscriber(chat_id)
+        if subscriber is None:
+            raise UnknownChat(chat_id)
+        return subscriber
+
+    def _subscriptions(self, chat_ids: Iterable[int]) -> dict[int, tuple[list[str], list[str]]]:
+        ids = list(chat_ids)
+        result: dict[int, tuple[list[str], list[str]]] = {cid: ([], []) for cid in ids}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT chat_id, kind, topic FROM subscriptions WHERE chat_id IN ({marks}) "
+                "ORDER BY created_at, topic",
+                chunk,
+            )
+            for chat_id, kind, topic in rows:
+                result[chat_id][0 if kind == "topic" else 1].append(topic)
+        return result
+
+    @staticmethod
+    def _subscriber(row: dict[str, Any], subs: tuple[list[str], list[str]]) -> Subscriber:
+        return Subscriber(
+            chat_id=row["chat_id"],
+            chat_type=row["chat_type"],
+            title=row["title"],
+            time=row["time"],
+            timezone=row["timezone"],
+            days=row["days"],
+            paused=bool(row["paused"]),
+            status=row["status"],
+            quiet_when_empty=bool(row["quiet_when_empty"]),
+            next_due_utc=parse_ts(row["next_due_utc"]),
+            last_window_end=parse_ts(row["last_window_end"]),
+            topics=tuple(subs[0]),
+            searches=tuple(subs[1]),
+        )
+
+    def _update(self, chat_id: int, values: dict[str, Any], now: dt.datetime) -> None:
+        # Column names come from this module's own call sites, never from user input.
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        cursor = self.db.execute(
+            f"UPDATE subscribers SET {assignments}, updated_at = ? WHERE chat_id = ?",
+            [*values.values(), ts(now), chat_id],
+        )
+        if cursor.rowcount == 0:
+            raise UnknownChat(chat_id)
+
+    def _reschedule(self, chat_id: int, now: dt.datetime) -> Subscriber:
+        sub = self._require(chat_id)
+        due = next_due(sub.time, sub.timezone, sub.days, after=now)
+        self._update(chat_id, {"next_due_utc": ts(due)}, now)
+        return self._require(chat_id)
+
+    def follow(self, chat_id: int, topic: str, *, kind: str, now: dt.datetime) -> bool:
+        """Follow a catalogue slug (kind='topic') or a free-text search (kind='search').
+
+        Returns False when it was already followed.
+        """
+        self._require(chat_id)
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO subscriptions (chat_id, kind, topic, created_at) "
+            "VALUES (?,?,?,?)",
+            [chat_id, kind, topic, ts(now)],
+        )
+        return cursor.rowcount > 0
+
+    def unfollow(self, chat_id: int, topic: str, *, kind: str) -> bool:
+        cursor = self.db.execute(
+            "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND topic = ? COLLATE NOCASE",
+            [chat_id, kind, topic],
+        )
+        return cursor.rowcount > 0
+
+    def set_schedule(
+        self,
+        chat_id: int,
+        *,
+        now: dt.datetime,
+        time: str | None = None,
+        timezone: str | None = None,
+        days: str | None = None,
+    ) -> Subscriber:
+        """Change when briefings go out; the next due time is recomputed from `now`."""
+        values = {
+            key: value
+            for key, value in (("time", time), ("timezone", timezone), ("days", days))
+            if value is not None
+        }
+        if values:
+            self._update(chat_id, values, now)
+        return self._reschedule(chat_id, now)
+
+    def set_paused(self, chat_id: int, paused: bool, *, now: dt.datetime) -> Subscriber:
+        self._update(chat_id, {"paused": int(paused)}, now)
+        return self._reschedule(chat_id, now) if not paused else self._require(chat_id)
+
+    def set_quiet_when_empty(self, chat_id: int, quiet: bool, *, now: dt.datetime) -> Subscriber:
+        self._update(chat_id, {"quiet_when_empty": int(quiet)}, now)
+        return self._require(chat_id)
+
+    def mark_gone(self, chat_id: int, *, now: dt.datetime) -> None:
+        self._update(chat_id, {"status": "gone"}, now)
+
+    def delete_chat(self, chat_id: int) -> bool:
+        """Forget everything stored about a chat (/stop)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id])
+            self.db.execute("DELETE FROM deliveries WHERE chat_id = ?", [chat_id])
+            cursor = self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", [chat_id])
+        return cursor.rowcount > 0
+
+    def migrate_chat(self, old_id: int, new_id: int, *, now: dt.datetime) -> bool:
+        """A group became a supergroup: its subscription moves to the new id."""
+        if self.get_subscriber(old_id) is None or self.get_subscriber(new_id) is not None:
+            return False
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE subscribers SET chat_id = ?, chat_type = 'supergroup', updated_at = ? "
+                "WHERE chat_id = ?",
+                [new_id, ts(now), old_id],
+            )
+            self.db.execute(
+                "UPDATE subscriptions SET chat_id = ? WHERE chat_id = ?", [new_id, old_id]
+            )
+            self.db.execute("UPDATE deliveries SET chat_id = ? WHERE chat_id = ?", [new_id, old_id])
+        return True
+
+    def subscribers(self, chat_ids: Sequence[int]) -> list[Subscriber]:
+        """Several subscribers in one go (two queries, however many ids)."""
+        rows: list[dict[str, Any]] = []
+        for chunk in _chunks(list(chat_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows.extend(
+                self.db.query(
+                    f"SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE chat_id IN ({marks})",
+                    chunk,
+                )
+            )
+        subs = self._subscriptions(row["chat_id"] for row in rows)
+        return [self._subscriber(row, subs[row["chat_id"]]) for row in rows]
+
+    def due_chat_ids(self, now: dt.datetime, *, limit: int = 1000) -> list[int]:
+        """Active, unpaused chats whose next briefing is due at or before `now` (indexed)."""
+        rows = self.db.execute(
+            "SELECT chat_id FROM subscribers INDEXED BY subscribers_due "
+            "WHERE status = 'active' AND paused = 0 AND next_due_utc <= ? "
+            "ORDER BY next_due_utc LIMIT ?",
+            [ts(now), limit],
+        )
+        return [row[0] for row in rows]
+
+    def iter_chat_ids(self) -> Iterator[int]:
+        for row in self.db.execute("SELECT chat_id FROM subscribers ORDER BY chat_id"):
+            yield row[0]
+
+    def stats(self) -> Stats:
+        counts = dict(
+            self.db.execute(
+                "SELECT CASE WHEN status = 'gone' THEN 'gone' WHEN paused THEN 'paused' "
+                "ELSE 'active' END AS state, count(*) FROM subscribers GROUP BY state"
+            ).fetchall()
+        )
+        feeds, failing = self.db.execute(
+            "SELECT count(*), coalesce(sum(failures > 0), 0) FROM feeds"
+        ).fetchone()
+        return Stats(
+            subscribers_active=counts.get("active", 0),
+            subscribers_paused=counts.get("paused", 0),
+            subscribers_gone=counts.get("gone", 0),
+            digests=self.digest_count(),
+            items=self.item_count(),
+            last_ingest=self.last_ingest(),
+            feeds=feeds,
+            feeds_failing=failing,
+        )
+
+
+def _lower(moment: dt.datetime | None) -> str:
+    return ts(moment) if moment else ""
+
+
+def _upper(moment: dt.datetime | None) -> str:
+    return ts(moment) if moment else "9999"
+
+
+def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
