@@ -50,7 +50,8 @@ FIELDS: tuple[Field, ...] = (
     Field("BRIEFINGS_HTTP_TIMEOUT", "20", "Seconds before fetching a page or feed gives up."),
     Field("BRIEFINGS_BRIEFING_BUDGET", "3500",
           "Characters of entries per briefing before the rest go behind 'More on' buttons."),
-    Field("BRIEFINGS_WEBHOOK_URL", "", "Public HTTPS URL: run as a webhook server instead of polling."),
+    Field("BRIEFINGS_WEBHOOK_URL", "",
+          "Public HTTPS URL: run as a webhook server instead of polling."),
     Field("BRIEFINGS_WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
     Field("BRIEFINGS_WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
     Field("BRIEFINGS_WEBHOOK_SECRET", "", "Secret token Telegram sends with each webhook call."),
@@ -67,6 +68,10 @@ def _ids(text: str) -> frozenset[int]:
 
 def _items(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _number(values: Mapping[str, str], name: str, kind: type[int] | type[float]) -> float:
@@ -162,7 +167,7 @@ class Settings:
             default_time=time,
             default_timezone=timezone,
             catch_up_hours=_number(values, "BRIEFINGS_CATCH_UP", float),
-            paid_broadcast=values["BRIEFINGS_PAID_BROADCAST"].strip().lower() in {"1", "true", "yes"},
+            paid_broadcast=_flag(values["BRIEFINGS_PAID_BROADCAST"]),
             feeds=_items(values["BRIEFINGS_FEEDS"]),
             poll_minutes=max(1.0, _number(values, "BRIEFINGS_POLL_MINUTES", float)),
             max_file_bytes=int(_number(values, "BRIEFINGS_MAX_FILE_MB", float) * 1024 * 1024),

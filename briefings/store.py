@@ -7,10 +7,12 @@ text comparison is time comparison and the indexes serve range queries directly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlite_utils import Database, Migrations
 
 from briefings.models import (
     Digest,
+    Feed,
     IngestResult,
     StoredDigest,
     StoredItem,
@@ -339,7 +342,9 @@ class Store:
             self.db.execute("DELETE FROM digests WHERE id = ?", [digest_id])
         return bool(old)
 
-    def _insert_digest(self, digest: Digest, digest_hash: str, status: str, now: dt.datetime) -> int:
+    def _insert_digest(
+        self, digest: Digest, digest_hash: str, status: str, now: dt.datetime
+    ) -> int:
         cursor = self.db.execute(
             "INSERT INTO digests (content_hash, url, title, date, publisher, author, tags, "
             "format, status, warnings, raw, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -521,9 +526,7 @@ class Store:
         )
         return [_item(row) for row in rows]
 
-    def search_ids(
-        self, words: str, *, since: dt.datetime | None, until: dt.datetime
-    ) -> set[int]:
+    def search_ids(self, words: str, *, since: dt.datetime | None, until: dt.datetime) -> set[int]:
         """Ids of items matching a free-text topic in a window (for briefing composition)."""
         match = fts_query(words)
         if match is None:
@@ -700,6 +703,8 @@ class Store:
         if self.get_subscriber(old_id) is None or self.get_subscriber(new_id) is not None:
             return False
         with self.db.atomic():
+            # The rows referencing the chat move with it: check the keys at commit, not midway.
+            self.db.execute("PRAGMA defer_foreign_keys = ON")
             self.db.execute(
                 "UPDATE subscribers SET chat_id = ?, chat_type = 'supergroup', updated_at = ? "
                 "WHERE chat_id = ?",
@@ -760,6 +765,250 @@ class Store:
             feeds_failing=failing,
         )
 
+    # ------------------------------------------------------------ feeds
+
+    def add_feed(self, url: str, *, added_by: int | None, now: dt.datetime) -> bool:
+        """Start polling a feed or page. False when it was already there."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO feeds (url, added_by, created_at) VALUES (?,?,?)",
+            [url, added_by, ts(now)],
+        )
+        return cursor.rowcount > 0
+
+    def remove_feed(self, url: str) -> bool:
+        return self.db.execute("DELETE FROM feeds WHERE url = ?", [url]).rowcount > 0
+
+    def feeds(self) -> list[Feed]:
+        rows = self.db.query(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY created_at, url")
+        return [_feed(row) for row in rows]
+
+    def get_feed(self, url: str) -> Feed | None:
+        rows = list(self.db.query(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", [url]))
+        return _feed(rows[0]) if rows else None
+
+    def record_feed_ok(
+        self, url: str, *, etag: str | None, last_modified: str | None, now: dt.datetime
+    ) -> None:
+        """A successful poll: remember the validators and clear the error state."""
+        self.db.execute(
+            "UPDATE feeds SET etag = ?, last_modified = ?, last_polled = ?, last_ok = ?, "
+            "last_error = NULL, failures = 0, error_reported = 0 WHERE url = ?",
+            [etag, last_modified, ts(now), ts(now), url],
+        )
+
+    def record_feed_error(self, url: str, error: str, *, now: dt.datetime) -> Feed:
+        """A failed poll. The returned Feed says whether admins were already told."""
+        self.db.execute(
+            "UPDATE feeds SET last_polled = ?, last_error = ?, failures = failures + 1 "
+            "WHERE url = ?",
+            [ts(now), error, url],
+        )
+        feed = self.get_feed(url)
+        if feed is None:
+            raise StoreError(f"no feed {url}")
+        return feed
+
+    def mark_feed_error_reported(self, url: str) -> None:
+        self.db.execute("UPDATE feeds SET error_reported = 1 WHERE url = ?", [url])
+
+    # ------------------------------------------------------------ deliveries
+
+    def transaction(self) -> AbstractContextManager[Database]:
+        """Group several delivery writes into one commit (`with store.transaction(): ...`)."""
+        return self.db.atomic()
+
+    def claim_delivery(
+        self,
+        chat_id: int,
+        due_key: str,
+        *,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        window_start: dt.datetime,
+        window_end: dt.datetime,
+    ) -> Delivery | None:
+        """Take one chat's briefing for one local day, atomically (exactly once across restarts
+        and processes): a new row, or one whose lease expired and that was not sent.
+
+        A takeover of an interrupted delivery keeps its window and parts_sent, so it resumes
+        where it stopped. None: it was sent, or another owner holds the lease.
+        """
+        stamp, until = _stamp(now), _stamp(lease_until)
+        start, end = _stamp(window_start), _stamp(window_end)
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (chat_id, due_key, status, owner, lease_until, "
+            "window_start, window_end, attempts, created_at, updated_at) "
+            "VALUES (?,?,'sending',?,?,?,?,1,?,?)",
+            [chat_id, due_key, owner, until, start, end, stamp, stamp],
+        )
+        if cursor.rowcount == 0:
+            resume = "(parts_sent > 0 AND status IN ('sending', 'failed'))"
+            cursor = self.db.execute(
+                "UPDATE deliveries SET "
+                f"window_start = CASE WHEN {resume} THEN window_start ELSE ? END, "
+                f"window_end = CASE WHEN {resume} THEN window_end ELSE ? END, "
+                f"parts_total = CASE WHEN {resume} THEN parts_total ELSE 0 END, "
+                f"parts_sent = CASE WHEN {resume} THEN parts_sent ELSE 0 END, "
+                "status = 'sending', owner = ?, lease_until = ?, attempts = attempts + 1, "
+                "error = NULL, updated_at = ? "
+                "WHERE chat_id = ? AND due_key = ? AND status != 'sent' "
+                "AND (lease_until IS NULL OR lease_until <= ?)",
+                [start, end, owner, until, stamp, chat_id, due_key, stamp],
+            )
+            if cursor.rowcount == 0:
+                return None
+            return self.get_delivery(chat_id, due_key)
+        return Delivery(chat_id, due_key, "sending", owner, lease_until, window_start,
+                        window_end, parts_total=0, parts_sent=0, attempts=1, error=None)
+
+    def progress_delivery(
+        self,
+        chat_id: int,
+        due_key: str,
+        *,
+        owner: str,
+        parts_sent: int,
+        parts_total: int,
+        lease_until: dt.datetime,
+        now: dt.datetime,
+    ) -> bool:
+        """Record the parts sent so far and extend the lease. False: the claim was lost."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET parts_sent = ?, parts_total = ?, lease_until = ?, "
+            "updated_at = ? WHERE chat_id = ? AND due_key = ? AND owner = ? "
+            "AND status = 'sending'",
+            [parts_sent, parts_total, _stamp(lease_until), _stamp(now), chat_id, due_key, owner],
+        )
+        return cursor.rowcount > 0
+
+    def finish_delivery(
+        self,
+        chat_id: int,
+        due_key: str,
+        *,
+        owner: str,
+        status: str,
+        now: dt.datetime,
+        error: str | None = None,
+        retry_after: dt.datetime | None = None,
+        expected_due: dt.datetime | None = None,
+        next_due: dt.datetime | None = None,
+        window_end: dt.datetime | None = None,
+        parts_sent: int | None = None,
+        parts_total: int | None = None,
+    ) -> bool:
+        """Close a claim with `status` and, in the same transaction, move the subscriber on:
+        `next_due` replaces `expected_due` (unless the schedule changed meanwhile) and
+        `window_end` becomes the new `last_window_end`. False: the claim was lost.
+
+        `retry_after` leaves the row claimable again from that moment (a transient failure).
+        """
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE deliveries SET status = ?, error = ?, lease_until = ?, updated_at = ?, "
+                "parts_sent = coalesce(?, parts_sent), parts_total = coalesce(?, parts_total) "
+                "WHERE chat_id = ? AND due_key = ? AND owner = ? AND status = 'sending'",
+                [status, error, _lower(retry_after) or None, _stamp(now), parts_sent, parts_total,
+                 chat_id, due_key, owner],
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._move_on(chat_id, expected_due, next_due, window_end, now)
+        return True
+
+    def skip_delivery(
+        self,
+        chat_id: int,
+        due_key: str,
+        *,
+        reason: str,
+        expected_due: dt.datetime,
+        next_due: dt.datetime,
+        now: dt.datetime,
+    ) -> None:
+        """Record a briefing that will not be sent (too late after downtime); schedule the next."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO deliveries (chat_id, due_key, status, error, created_at, "
+                "updated_at) VALUES (?,?,'skipped',?,?,?)",
+                [chat_id, due_key, reason, _stamp(now), _stamp(now)],
+            )
+            self._move_on(chat_id, expected_due, next_due, None, now)
+
+    def advance_schedule(
+        self, chat_id: int, *, expected_due: dt.datetime, next_due: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Move next_due_utc on from `expected_due`; False if it had changed meanwhile."""
+        return self._move_on(chat_id, expected_due, next_due, None, now)
+
+    def _move_on(
+        self,
+        chat_id: int,
+        expected_due: dt.datetime | None,
+        next_due: dt.datetime | None,
+        window_end: dt.datetime | None,
+        now: dt.datetime,
+    ) -> bool:
+        """One UPDATE: next_due_utc moves on only from `expected_due`; the window only forward."""
+        if (next_due is None or expected_due is None) and window_end is None:
+            return False
+        expected = _stamp(expected_due) if expected_due and next_due else None
+        end = _stamp(window_end) if window_end else None
+        cursor = self.db.execute(
+            "UPDATE subscribers SET "
+            "next_due_utc = CASE WHEN next_due_utc = ? THEN ? ELSE next_due_utc END, "
+            "last_window_end = CASE WHEN ? IS NOT NULL AND (last_window_end IS NULL "
+            "OR last_window_end < ?) THEN ? ELSE last_window_end END, "
+            "updated_at = ? WHERE chat_id = ? AND (next_due_utc = ? OR ? IS NOT NULL)",
+            [expected, _stamp(next_due) if next_due else None, end, end, end, _stamp(now), chat_id,
+             expected, end],
+        )
+        return cursor.rowcount > 0
+
+    def get_delivery(self, chat_id: int, due_key: str) -> Delivery | None:
+        found = self.deliveries(chat_id, due_key=due_key)
+        return found[0] if found else None
+
+    def deliveries(
+        self, chat_id: int | None = None, *, due_key: str | None = None
+    ) -> list[Delivery]:
+        """Delivery records, oldest first, optionally for one chat and/or one local day."""
+        clauses, params = [], []
+        for column, value in (("chat_id", chat_id), ("due_key", due_key)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.query(f"SELECT * FROM deliveries {where} ORDER BY id", params)
+        return [_delivery(row) for row in rows]
+
+    def delivery_counts(self, *, since: dt.datetime | None = None) -> dict[str, int]:
+        """How many deliveries ended in each status (for /stats)."""
+        rows = self.db.execute(
+            "SELECT status, count(*) FROM deliveries WHERE updated_at > ? GROUP BY status",
+            [_lower(since)],
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+FEED_COLUMNS = (
+    "url, etag, last_modified, last_polled, last_ok, last_error, failures, error_reported"
+)
+
+
+def _feed(row: dict[str, Any]) -> Feed:
+    return Feed(
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_polled=parse_ts(row["last_polled"]),
+        last_ok=parse_ts(row["last_ok"]),
+        last_error=row["last_error"],
+        failures=row["failures"],
+        error_reported=bool(row["error_reported"]),
+    )
+
 
 def _lower(moment: dt.datetime | None) -> str:
     return ts(moment) if moment else ""
@@ -772,3 +1021,42 @@ def _upper(moment: dt.datetime | None) -> str:
 def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt to deliver one chat's briefing for one local day (a `deliveries` row)."""
+
+    chat_id: int
+    due_key: str
+    status: str  # "sending" | "sent" | "failed" | "rejected" | "gone" | "skipped"
+    owner: str | None
+    lease_until: dt.datetime | None
+    window_start: dt.datetime | None
+    window_end: dt.datetime | None
+    parts_total: int
+    parts_sent: int
+    attempts: int
+    error: str | None
+
+
+def _delivery(row: dict[str, Any]) -> Delivery:
+    return Delivery(
+        chat_id=row["chat_id"],
+        due_key=row["due_key"],
+        status=row["status"],
+        owner=row["owner"],
+        lease_until=parse_ts(row["lease_until"]),
+        window_start=parse_ts(row["window_start"]),
+        window_end=parse_ts(row["window_end"]),
+        parts_total=row["parts_total"],
+        parts_sent=row["parts_sent"],
+        attempts=row["attempts"],
+        error=row["error"],
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _stamp(moment: dt.datetime) -> str:
+    """`ts`, remembered: a fan-out stamps the same few moments thousands of times."""
+    return ts(moment)

@@ -1,0 +1,288 @@
+"""The ingest pipeline: text -> parsed digest -> classified items -> the store.
+
+`ingest_text` stores one digest; `ingest_source` one fetched Source (a feed: one digest per
+entry); `ingest_inputs` many files, directories and URLs, where one failing input never stops the
+others and every failure becomes one line in the `Summary`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from briefings.digests import parse_digest
+from briefings.fetch import FetchError, Source, fetch_url, is_url, list_paths, read_file
+from briefings.models import Digest, IngestResult, Item
+from briefings.store import Store
+from briefings.topics import Catalogue, classify
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (done, total), called after each digest
+
+
+class EmptyInput(ValueError):
+    """There is no text to ingest (an empty file, post or feed entry)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One digest-to-be: a whole file or page, or one feed entry."""
+
+    name: str  # for messages: the path, URL or entry link
+    text: str
+    format: str | None = None
+    url: str | None = None
+    title: str | None = None
+    feed_date: dt.date | None = None
+
+
+@dataclass
+class Summary:
+    """What a batch of ingests did; shared by the CLI and the bot."""
+
+    new: int = 0
+    known: int = 0
+    replaced: int = 0
+    items: int = 0
+    topics: Counter[str] = field(default_factory=Counter)
+    stored: list[tuple[int, str]] = field(default_factory=list)  # (digest id, input): new ones
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each: "<input>: <reason>"
+
+    @property
+    def digests(self) -> int:
+        return self.new + self.known + self.replaced
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+    def add(self, name: str, result: IngestResult) -> None:
+        if not result.new:
+            self.known += 1
+            return
+        if result.replaced:
+            self.replaced += 1
+        else:
+            self.new += 1
+        self.items += result.item_count
+        self.topics.update(result.topic_counts)
+        self.stored.append((result.digest_id, name))
+        self.warnings.extend(f"{name}: {warning}" for warning in result.warnings)
+
+    def fail(self, name: str, reason: str) -> None:
+        self.errors.append(f"{name}: {reason}")
+
+
+# ---------------------------------------------------------------- one digest
+
+
+def pick_date(
+    explicit: dt.date | None,
+    own: dt.date | None,
+    feed_date: dt.date | None,
+    default_date: dt.date | None,
+    now: dt.datetime,
+) -> dt.date:
+    """The date a digest is filed under: what the operator said, else what the digest says,
+    else when the feed or channel published it, else the default, else today (UTC)."""
+    for candidate in (explicit, own, feed_date, default_date):
+        if candidate is not None:
+            return candidate
+    return now.astimezone(dt.UTC).date()
+
+
+def is_unparsed(digest: Digest) -> bool:
+    """No structure found: the parser fell back to the whole text as (at most) one item."""
+    return bool(digest.warnings) and not digest.sections and len(digest.items) <= 1
+
+
+def item_text(item: Item) -> str:
+    """What the classifier reads: the headline carries as much as the body."""
+    return f"{item.headline}\n{item.text}"
+
+
+def ingest_text(
+    store: Store,
+    catalogue: Catalogue,
+    text: str,
+    *,
+    now: dt.datetime,
+    url: str | None = None,
+    title: str | None = None,
+    format: str | None = None,
+    date: dt.date | None = None,
+    feed_date: dt.date | None = None,
+    default_date: dt.date | None = None,
+) -> IngestResult:
+    """Parse, classify and store one digest. Raises EmptyInput for blank text.
+
+    A text without recognisable structure is stored all the same (status "unparsed", raw kept);
+    the parser's warnings come back in the result.
+    """
+    if not text.strip():
+        raise EmptyInput("empty")
+    # The year of a "Nov 2" heading is inferred from the nearest date we know of.
+    reference = date or feed_date or default_date or now.astimezone(dt.UTC).date()
+    digest = parse_digest(text, format=format, url=url, title=title, today=reference)
+    digest = dataclasses.replace(
+        digest, date=pick_date(date, digest.date, feed_date, default_date, now)
+    )
+    topics = [classify(item_text(item), catalogue).topics for item in digest.items]
+    status = "unparsed" if is_unparsed(digest) else "parsed"
+    return store.add_digest(digest, topics, now=now, status=status)
+
+
+# ---------------------------------------------------------------- sources
+
+
+def documents(source: Source) -> list[Document]:
+    """A document source is one Document; a feed is one per entry."""
+    if not source.is_feed:
+        return [Document(source.name, source.text, source.format, source.url)]
+    return [
+        Document(
+            name=entry.url or source.name,
+            text=entry.text,
+            format=entry.format,
+            url=entry.url,
+            title=entry.title,
+            feed_date=entry.date,
+        )
+        for entry in source.entries
+    ]
+
+
+def ingest_document(
+    store: Store,
+    catalogue: Catalogue,
+    document: Document,
+    *,
+    now: dt.datetime,
+    date: dt.date | None = None,
+) -> IngestResult:
+    return ingest_text(
+        store,
+        catalogue,
+        document.text,
+        now=now,
+        url=document.url,
+        title=document.title,
+        format=document.format,
+        date=date,
+        feed_date=document.feed_date,
+    )
+
+
+def ingest_source(
+    store: Store,
+    catalogue: Catalogue,
+    source: Source,
+    *,
+    now: dt.datetime,
+    date: dt.date | None = None,
+    summary: Summary | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Ingest a fetched file, page or feed into `summary` (a new one if not given).
+
+    A feed entry that fails is one error line; the other entries are still stored.
+    """
+    summary = summary if summary is not None else Summary()
+    if source.is_feed and not source.entries:
+        summary.warnings.append(f"{source.name}: the feed has no entries")
+    _ingest_documents(
+        store, catalogue, documents(source), summary, now=now, date=date, progress=progress
+    )
+    return summary
+
+
+def _ingest_documents(
+    store: Store,
+    catalogue: Catalogue,
+    docs: Sequence[Document],
+    summary: Summary,
+    *,
+    now: dt.datetime,
+    date: dt.date | None,
+    progress: Progress | None,
+) -> None:
+    for done, document in enumerate(docs, start=1):
+        try:
+            result = ingest_document(store, catalogue, document, now=now, date=date)
+        except EmptyInput as error:
+            summary.fail(document.name, str(error))
+        except Exception as error:  # one broken document must not stop the batch
+            log.debug("ingesting %s failed", document.name, exc_info=True)
+            summary.fail(document.name, f"could not be ingested ({type(error).__name__}: {error})")
+        else:
+            summary.add(document.name, result)
+        if progress is not None:
+            progress(done, len(docs))
+
+
+# ---------------------------------------------------------------- many inputs
+
+
+async def read_input(
+    spec: str, client: httpx.AsyncClient, *, max_bytes: int
+) -> list[Source | FetchError]:
+    """One command-line input -> its sources, or the error each part of it hit."""
+    try:
+        if is_url(spec):
+            fetched = await fetch_url(spec, client, max_bytes=max_bytes)
+            return [fetched] if isinstance(fetched, Source) else []
+        paths = list_paths(Path(spec).expanduser())
+    except FetchError as error:
+        return [error]
+    except Exception as error:  # a bug on one input must not stop the others
+        log.debug("reading %s failed", spec, exc_info=True)
+        return [FetchError(spec, f"could not be read ({type(error).__name__}: {error})")]
+    return [_read_file(path, max_bytes) for path in paths]
+
+
+def _read_file(path: Path, max_bytes: int) -> Source | FetchError:
+    try:
+        return read_file(path, max_bytes)
+    except FetchError as error:
+        return error
+    except Exception as error:
+        log.debug("reading %s failed", path, exc_info=True)
+        return FetchError(str(path), f"could not be read ({type(error).__name__}: {error})")
+
+
+async def ingest_inputs(
+    store: Store,
+    catalogue: Catalogue,
+    inputs: Sequence[str],
+    *,
+    now: dt.datetime,
+    client: httpx.AsyncClient,
+    max_bytes: int,
+    date: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Files, directories, web pages and feeds, in order. Failures become summary errors."""
+    summary = Summary()
+    # Fetch every URL at once (the client's pool bounds it); store in input order afterwards.
+    read = await asyncio.gather(*(read_input(spec, client, max_bytes=max_bytes) for spec in inputs))
+    docs: list[Document] = []
+    for found in read:
+        for source in found:
+            if isinstance(source, FetchError):
+                summary.fail(source.source, source.reason)
+            elif source.is_feed and not source.entries:
+                summary.warnings.append(f"{source.name}: the feed has no entries")
+            else:
+                docs.extend(documents(source))
+    _ingest_documents(store, catalogue, docs, summary, now=now, date=date, progress=progress)
+    return summary
