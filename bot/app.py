@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
-from telegram import LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.commands import COMMANDS, public_commands
+from bot.context import SERVICES, Services, services, utc_now
+from bot.errors import on_error
+from bot.handlers import admin, briefing, groups, help, ingestion, queries, subscriptions
+from bot.handlers import settings as chat_settings
+from bot.jobs import schedule_jobs
+from bot.settings import Settings
 from briefings.compose import Composer
 from briefings.store import Store
 from briefings.topics import Catalogue, load_catalogue
 
-from bot.context import SERVICES, Services, utc_now
-from bot.settings import Settings
+log = logging.getLogger(__name__)
 
 OFFLINE_TOKEN = "123456:offline-token-for-tests-and-chat-mode-0000"
 
@@ -40,6 +48,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
+        .post_init(publish_commands)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -51,5 +60,33 @@ def build_application(
         composer=Composer(),
         clock=clock,
     )
-    # Handlers and jobs are registered here by the feature modules (see bot/handlers/).
+    # Order matters inside a group: the first matching handler wins. Commands first; then an
+    # admin's long texts (ingested) before plain text (a search); unknown commands last.
+    groups.register(application)
+    subscriptions.register(application)
+    chat_settings.register(application)
+    queries.register(application)
+    briefing.register(application)
+    admin.register(application)
+    ingestion.register(application)
+    queries.register_text_search(application)
+    help.register(application)
+    application.add_error_handler(on_error)
+    schedule_jobs(application)
     return application
+
+
+async def publish_commands(application: Application) -> None:
+    """setMyCommands: everyone sees the public commands; each bot admin also sees the admin ones.
+
+    A bot admin who has never talked to the bot cannot get a per-chat list yet: that is logged,
+    not fatal.
+    """
+    bot = application.bot
+    await bot.set_my_commands([BotCommand(c.name, c.description) for c in public_commands()])
+    everything = [BotCommand(c.name, c.description) for c in COMMANDS]
+    for admin_id in sorted(services(application).settings.admin_ids):
+        try:
+            await bot.set_my_commands(everything, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as error:
+            log.warning("admin command list for %s not set: %s", admin_id, error)

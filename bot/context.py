@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
+import httpx
+from telegram.ext import ContextTypes
+
+from bot.settings import Settings
 from briefings.compose import Composer
 from briefings.store import Store
 from briefings.topics import Catalogue
 
-from bot.settings import Settings
-
 SERVICES = "services"
+
+Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 
 
 def utc_now() -> dt.datetime:
@@ -31,10 +35,19 @@ class Services:
     def now(self) -> dt.datetime:
         return self.clock()
 
+    def http_client(self) -> httpx.AsyncClient:
+        """A client for fetching pages and feeds (use `async with`); never the Bot API's."""
+        return httpx.AsyncClient(
+            timeout=self.settings.http_timeout,
+            headers={"User-Agent": "briefings/0.1"},
+        )
+
 
 def services(context: Any) -> Services:
-    """The Services of the running Application, from a handler's or job's context."""
-    found = context.application.bot_data[SERVICES]
+    """The Services of the running Application, from a handler's or job's context (or the
+    Application itself, while wiring)."""
+    application = getattr(context, "application", context)
+    found = application.bot_data[SERVICES]
     if not isinstance(found, Services):  # pragma: no cover - wiring error
         raise TypeError("application.bot_data has no Services")
     return found

@@ -37,6 +37,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    result: Any = None  # what the fake answered (e.g. the sent message with its message_id)
 
     @property
     def chat_id(self) -> int | None:
@@ -70,6 +71,7 @@ class FakeBotAPI:
     )
     permanent: dict[int, tuple[int, str]] = field(default_factory=dict)
     network_breaks: int = 0
+    members: dict[tuple[int, int], str] = field(default_factory=dict)  # (chat, user) -> status
     on_call: Callable[[Call], None] | None = None
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
@@ -90,6 +92,10 @@ class FakeBotAPI:
 
     def break_network(self, times: int = 1) -> None:
         self.network_breaks += times
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember answers for this user in this chat (default "member")."""
+        self.members[(chat_id, user_id)] = status
 
     # ----------------------------------------------------------- reading what happened
 
@@ -134,7 +140,8 @@ class FakeBotAPI:
         error = self._error_for(call)
         if error is not None:
             return error
-        return _ok(self._result(call))
+        call.result = self._result(call)
+        return _ok(call.result)
 
     def _error_for(self, call: Call) -> httpx.Response | None:
         chat_id = call.chat_id
@@ -162,8 +169,17 @@ class FakeBotAPI:
         if method == "getUpdates":
             return []
         if method == "getChatMember":
-            return {"status": "member", "user": {"id": int(params.get("user_id", 0)),
-                                                  "is_bot": False, "first_name": "U"}}
+            user_id = int(params.get("user_id", 0))
+            status = self.members.get((int(params.get("chat_id", 0)), user_id), "member")
+            member: dict[str, Any] = {
+                "status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}
+            }
+            if status == "administrator":
+                member.update({key: True for key in _ADMIN_RIGHTS})
+                member.update(can_be_edited=False, is_anonymous=False)
+            if status == "creator":
+                member["is_anonymous"] = False
+            return member
         if method == "getChatAdministrators":
             return []
         return True
@@ -180,6 +196,13 @@ class FakeBotAPI:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         return message
+
+
+_ADMIN_RIGHTS = (
+    "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+    "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+    "can_post_stories", "can_edit_stories", "can_delete_stories",
+)
 
 
 def _decode(request: httpx.Request) -> dict[str, Any]:

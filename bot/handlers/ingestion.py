@@ -1,0 +1,172 @@
+"""Digests coming in through Telegram: an admin's files, pasted or forwarded texts and /ingest
+URL, and the posts of the configured source channels. Nobody else's text is ever ingested."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from telegram import Document, Message, MessageOriginChannel, Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.access import admins_only, is_admin
+from bot.context import Context, Services, services
+from bot.replies import reply
+from briefings.fetch import (
+    DOCUMENT_SUFFIXES,
+    FetchError,
+    decode,
+    describe_size,
+    format_for_path,
+    is_url,
+)
+from briefings.ingest import EmptyInput, ingest_inputs, ingest_text
+from briefings.models import IngestResult
+
+log = logging.getLogger(__name__)
+LONG_TEXT = 400  # characters: an admin's text this long is a digest, not a search
+
+
+class _LongText(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return len(message.text or "") >= LONG_TEXT
+
+
+async def read_document(svc: Services, document: Document) -> str:
+    """Download a digest file and decode it; FetchError with a one-line reason if unusable."""
+    name = document.file_name or "document"
+    if Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
+        raise FetchError(name, f"not a digest file (send {', '.join(DOCUMENT_SUFFIXES)})")
+    limit = svc.settings.max_file_bytes
+    if document.file_size is not None and document.file_size > limit:
+        raise FetchError(name, f"too big (the limit is {describe_size(limit)})")
+    file = await document.get_file()
+    return decode(bytes(await file.download_as_bytearray()), name, max_bytes=limit)
+
+
+def store_text(
+    svc: Services, text: str, *, name: str, url: str | None = None,
+    feed_date: dt.date | None = None,
+) -> IngestResult:
+    return ingest_text(
+        svc.store, svc.catalogue, text, now=svc.now(), url=url,
+        format=format_for_path(Path(name)), feed_date=feed_date,
+    )
+
+
+def labelled(svc: Services, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """(label, count) for the topics new items got, most first."""
+    pairs = [
+        (topic.label if (topic := svc.catalogue.get(slug)) else slug, count)
+        for slug, count in counts.items()
+    ]
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+
+
+async def answer_result(update: Update, context: Context, name: str, result: IngestResult) -> None:
+    svc = services(context)
+    await reply(update, context, "ingested", subject=name, result=result,
+                topics=labelled(svc, result.topic_counts))
+
+
+async def document(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    if not is_admin(update, context):
+        await reply(update, context, "document_declined")
+        return
+    svc = services(context)
+    name = message.document.file_name or "document"
+    try:
+        text = await read_document(svc, message.document)
+        result = store_text(svc, text, name=name, feed_date=forward_date(message))
+    except (FetchError, EmptyInput) as error:
+        await reply(update, context, "ingest_failed", subject=name, reason=str(error))
+        return
+    await answer_result(update, context, name, result)
+
+
+def forward_date(message: Message) -> dt.date | None:
+    origin = message.forward_origin
+    return origin.date.date() if origin is not None else None
+
+
+def forward_url(message: Message) -> str | None:
+    origin = message.forward_origin
+    if isinstance(origin, MessageOriginChannel) and origin.chat.username:
+        return f"https://t.me/{origin.chat.username}/{origin.message_id}"
+    return None
+
+
+async def text(update: Update, context: Context) -> None:
+    """An admin's long or forwarded text in a private chat: a digest."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    svc = services(context)
+    result = store_text(svc, message.text, name="text", url=forward_url(message),
+                        feed_date=forward_date(message))
+    await answer_result(update, context, "text", result)
+
+
+@admins_only
+async def ingest(update: Update, context: Context) -> None:
+    url = " ".join(context.args or [])
+    if not is_url(url):
+        await reply(update, context, "usage", command="ingest", given=url)
+        return
+    svc = services(context)
+    async with svc.http_client() as client:
+        summary = await ingest_inputs(svc.store, svc.catalogue, [url], now=svc.now(),
+                                      client=client, max_bytes=svc.settings.max_file_bytes)
+    await reply(update, context, "ingested_url", url=url, summary=summary,
+                topics=labelled(svc, summary.topics))
+
+
+async def channel_post(update: Update, context: Context) -> None:
+    """A post in a source channel: ingested as a digest with the post's date and link."""
+    post = update.effective_message
+    if post is None:
+        return
+    svc = services(context)
+    name = (post.document.file_name or "document") if post.document else "post"
+    try:
+        body = await read_document(svc, post.document) if post.document else post.text or ""
+        result = store_text(svc, body, name=name, url=post.link, feed_date=post.date.date())
+    except (FetchError, EmptyInput) as error:
+        log.warning("channel post %s not ingested: %s", post.link, error)
+        return
+    log.info("channel post %s: digest %s, %s items, new=%s", post.link, result.digest_id,
+             result.item_count, result.new)
+
+
+def source_channels(channels: tuple[str, ...]) -> filters.BaseFilter:
+    """BRIEFINGS_SOURCE_CHANNELS: @usernames and numeric ids (none configured: matches nothing)."""
+    ids = [int(name) for name in channels if name.lstrip("-").isdigit()]
+    names = [name.lstrip("@") for name in channels if not name.lstrip("-").isdigit()]
+    return filters.Chat(chat_id=ids) | filters.Chat(username=names)
+
+
+def register(application: Application) -> None:
+    svc: Services = services(application)
+    admins = filters.User(user_id=svc.settings.admin_ids)
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("ingest", ingest, filters=filters.UpdateType.MESSAGE))
+    application.add_handler(MessageHandler(private & filters.Document.ALL, document))
+    application.add_handler(
+        MessageHandler(
+            private & admins & filters.TEXT & ~filters.COMMAND & (filters.FORWARDED | _LongText()),
+            text,
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.CHANNEL_POSTS
+            & source_channels(svc.settings.source_channels)
+            & (filters.TEXT | filters.Document.ALL),
+            channel_post,
+        )
+    )

@@ -1,0 +1,135 @@
+"""Inline keyboards and the callback data their buttons carry (always under 64 bytes).
+
+Button labels are plain text (Telegram does not parse HTML in them), so they live here with the
+data they carry rather than in the HTML templates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from briefings.models import Subscriber, Topic
+
+CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
+TIME_PRESETS = ("07:00", "08:00", "09:00", "18:00")
+KINDS = {"t": "topic", "s": "search", "o": "source"}
+CODES = {kind: code for code, kind in KINDS.items()}
+QUERIES = "queries"  # bot_data key: short key -> Query, for queries too long for a button
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a page of items shows: a catalogue topic (slug), a search (words) or a source."""
+
+    kind: str  # "topic" | "search" | "source"
+    value: str
+
+
+def fits(data: str) -> bool:
+    return len(data.encode("utf-8")) <= CALLBACK_LIMIT
+
+
+def page_data(query: Query, offset: int, memory: MutableMapping[str, object]) -> str:
+    """'page:<kind>:<offset>:<value>', or 'page:k:<offset>:<key>' with the query remembered."""
+    data = f"page:{CODES[query.kind]}:{offset}:{query.value}"
+    if fits(data):
+        return data
+    key = hashlib.sha1(f"{query.kind}:{query.value}".encode()).hexdigest()[:12]
+    queries = memory.setdefault(QUERIES, {})
+    if isinstance(queries, dict):
+        queries[key] = query
+    return f"page:k:{offset}:{key}"
+
+
+def parse_page_data(data: str, memory: Mapping[str, object]) -> tuple[Query, int] | None:
+    """The query and offset of a page button; None when it is malformed or forgotten."""
+    parts = data.split(":", 3)
+    if len(parts) != 4 or parts[0] != "page" or not parts[2].isdigit():
+        return None
+    code, offset, value = parts[1], int(parts[2]), parts[3]
+    if code == "k":
+        queries = memory.get(QUERIES)
+        found = queries.get(value) if isinstance(queries, dict) else None
+        return (found, offset) if isinstance(found, Query) else None
+    if code not in KINDS or not value:
+        return None
+    return Query(KINDS[code], value), offset
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[start : start + width]) for start in range(0, len(buttons), width)]
+
+
+def topic_picker(
+    topics: Iterable[Topic], followed: Iterable[str], counts: Mapping[str, int]
+) -> InlineKeyboardMarkup:
+    """Every catalogue topic, two per row, ✓ on the followed ones, with this week's count."""
+    chosen = set(followed)
+    buttons = [
+        _button(
+            f"{topic.label} · {counts.get(topic.slug, 0)}" + (" ✓" if topic.slug in chosen else ""),
+            f"topic:toggle:{topic.slug}",
+        )
+        for topic in topics
+        if fits(f"topic:toggle:{topic.slug}")
+    ]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def topic_choices(
+    topics: Iterable[Topic], memory: MutableMapping[str, object], *, search: str | None = None
+) -> InlineKeyboardMarkup:
+    """Buttons that open a topic's items; optionally one more that searches the words."""
+    buttons = [_button(topic.label, page_data(Query("topic", topic.slug), 0, memory))
+               for topic in topics]
+    rows = _rows(buttons, 2)
+    if search:
+        data = page_data(Query("search", search), 0, memory)
+        rows.append([_button(f"🔎 Search “{search}”", data)])
+    return InlineKeyboardMarkup(rows)
+
+
+def source_choices(
+    names: Iterable[str], memory: MutableMapping[str, object]
+) -> InlineKeyboardMarkup:
+    buttons = [_button(name, page_data(Query("source", name), 0, memory)) for name in names]
+    return InlineKeyboardMarkup(_rows(buttons, 2))
+
+
+def pager(
+    query: Query, offset: int, *, page: int, older: bool, memory: MutableMapping[str, object]
+) -> InlineKeyboardMarkup | None:
+    """'◀ Older' / 'Newer ▶' for a page of items, or None when there is nothing to page to."""
+    buttons = []
+    if older:
+        buttons.append(_button("◀ Older", page_data(query, offset + page, memory)))
+    if offset > 0:
+        buttons.append(_button("Newer ▶", page_data(query, max(0, offset - page), memory)))
+    return InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def settings_panel(sub: Subscriber) -> InlineKeyboardMarkup:
+    def mark(on: bool) -> str:
+        return "✓ " if on else ""
+
+    return InlineKeyboardMarkup(
+        [
+            [_button("▶ Resume briefings", "set:paused:0") if sub.paused
+             else _button("⏸ Pause briefings", "set:paused:1")],
+            [_button(mark(not sub.quiet_when_empty) + "Nothing new: send a note", "set:quiet:0"),
+             _button(mark(sub.quiet_when_empty) + "Nothing new: stay quiet", "set:quiet:1")],
+            [_button(mark(sub.days == "daily") + "Daily", "set:days:daily"),
+             _button(mark(sub.days == "weekdays") + "Weekdays", "set:days:weekdays")],
+            [_button(mark(sub.time == preset) + preset, f"set:time:{preset}")
+             for preset in TIME_PRESETS],
+            [_button("Choose topics", "set:topics")],
+        ]
+    )
