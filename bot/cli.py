@@ -125,6 +125,8 @@ def configure_logging(level: str) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler narrates every job it adds and runs at INFO; that is noise on a terminal.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,19 +26,34 @@ def join_sources(sources: Sequence[str]) -> str:
     return ", ".join(dict.fromkeys(sources))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*(?=\s+[\"“‘(]?[A-ZА-ЯЇІЄҐ0-9])")
+# A full stop after these is not a sentence end: "on Oct. 31", "U.S. officials", "Gen. Smith".
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|"
+    r"Capt|Maj|Gov|Sen|Rep|Prof|No|vs|approx|est|Inc|Corp|Ltd)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])"
+    r"\.$"
+)
+
+
 def extract(text: str, sentences: int = 2, limit: int = 320) -> str:
-    """The first sentences of a text, verbatim, cut at a word boundary within `limit`."""
-    parts = re.split(r"(?<=[.!?…])\s+(?=[\"“A-ZА-ЯЇІЄҐ0-9])", text.strip())
-    chosen = " ".join(parts[:sentences]).strip()
+    """The first sentences of a text's first paragraph, verbatim (a substring of `text`), cut
+    at a word boundary within `limit` and then marked with "…"."""
+    paragraph = text.strip().split("\n", 1)[0].rstrip()
+    ends = [
+        match.end()
+        for match in _SENTENCE_END.finditer(paragraph)
+        if not _ABBREVIATION.search(paragraph, 0, match.start())
+    ]
+    chosen = paragraph[: ends[sentences - 1]] if len(ends) >= sentences else paragraph
     if len(chosen) <= limit:
         return chosen
-    cut = chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:—-")
+    cut = chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")
     return cut + "…"
 
 
 def highlight(text: str, words: Iterable[str]) -> Markup:
     """Escape `text` and put the words (and their inflections) in bold."""
-    stems = sorted({w.casefold()[:max(3, len(w) - 2)] for w in words if w.strip()}, key=len)
+    stems = sorted({w.casefold()[: max(3, len(w) - 2)] for w in words if w.strip()}, key=len)
     escaped = str(escape(text))
     if not stems:
         return Markup(escaped)
@@ -70,7 +85,9 @@ class Composer:
         text = self.env.get_template(f"{name}.html.j2").render(**context)
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
-    def pack(self, blocks: Iterable[str], limit: int = MESSAGE_LIMIT, sep: str = "\n\n") -> list[str]:
+    def pack(
+        self, blocks: Iterable[str], limit: int = MESSAGE_LIMIT, sep: str = "\n\n"
+    ) -> list[str]:
         """Pack rendered blocks into as few messages as fit, splitting only between blocks.
 
         A single block longer than `limit` is split safely with `split_html`.

@@ -153,6 +153,11 @@ def next_due(time: str, timezone: str, days: str, *, after: dt.datetime) -> dt.d
     raise ScheduleError("no delivery day found")  # pragma: no cover
 
 
+def is_too_late(due_utc: dt.datetime, now: dt.datetime, catch_up: dt.timedelta) -> bool:
+    """After downtime: a briefing overdue by more than `catch_up` is skipped, not sent late."""
+    return now - due_utc > catch_up
+
+
 def due_key(due_utc: dt.datetime, timezone: str) -> str:
     """The local calendar day a due time belongs to: one briefing per subscriber per key."""
     return due_utc.astimezone(zone(timezone)).date().isoformat()
