@@ -11,8 +11,11 @@ How an item is scored:
 - every rule phrase found adds its weight to its topics: x1.3 in the lead (the first sentence, up
   to 22 tokens: a run-in headline or the gist of a bullet), x0.75 in the last sentence of three or
   more, x0.5 for a repeat of the same phrase, x0.5 for a name inside an enumeration ("UK, US, EU
-  and China"); where phrases overlap, the longest one speaks for a topic, so a longer phrase with
-  a low or negative weight ("refugee camp", "stalemate in congress") overrides a shorter one;
+  and China"), x0.3 for an event (`strikes`, `frontline`) named only as background in its clause
+  ("since strikes pushed ...", "destroyed by a missile attack in April", "to protect ... from
+  drone attacks"), which then is not a strong phrase either; where phrases overlap, the longest
+  one speaks for a topic, so a longer phrase with a low or negative weight ("refugee camp",
+  "stalemate in congress") overrides a shorter one;
 - a topic is chosen at a score of 1.0 when one of its phrases weighs at least 0.6 (or the score
   reaches 1.8): strong phrases suffice alone, weak words only support; scoped topics also need
   their scope in the item (Russia for `russia-*`, Ukraine for `military-aid`, the US for
@@ -40,6 +43,7 @@ _LEAD_WORDS = 22  # ... up to this many tokens
 _TAIL = 0.75  # the last sentence of three or more: where passing mentions live
 _REPEAT = 0.5  # the same phrase again
 _LISTED = 0.5  # a name inside an enumeration
+_BACKGROUND = 0.3  # an event named only as background: "since strikes ...", "... attack in April"
 _TOLL_WEIGHT = 1.0
 
 
@@ -194,6 +198,10 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
 
 _ANCHORS = {
     "^russia": """
+        1: bashkortostan; bashkiria; ufa; buryatia; yakutia; tuva; ingushetia; karelia; samara
+        1: volgograd; voronezh; nizhny novgorod; omsk; krasnoyarsk; irkutsk; khabarovsk; vladivostok
+        1: murmansk; kaliningrad; tula; ryazan; saratov; orenburg; tyumen; sakhalin; kamchatka
+        1: sverdlovsk; lipetsk; kaluga; smolensk; pskov; tver; yaroslavl; rosstat; roskomnadzor
         1: russia; russian{,s}; kremlin; moscow; putin; duma; rouble{,s}; ruble{,s}; wagner
         1: st petersburg; yekaterinburg; novosibirsk; kazan; perm; chelyabinsk; belgorod; kursk
         1: bryansk; rostov; krasnodar; dagestan; chechnya; chechen; tatarstan; siberia*; fsb
@@ -209,7 +217,13 @@ _ANCHORS = {
     "^accident": """
         1: fire broke out; accident; explosion{,s}; blast; collapse{,d}; crash{,ed}; cause
     """,
+    "^eusanctions": """
+        1: sanctions package{,s}; #th package; package of sanctions; #th sanctions
+    """,
     "^usa": """
+        1: freedom caucus; government shutdown; stopgap; house speaker; senator{,s}; vance; rubio
+        1: hegseth; witkoff; mike johnson; thune; schumer; mcconnell; state department; maga
+        1: treasury department; commerce department; secretary of state
         1: usa; american{,s}; washington; congress; senate; white house; biden; trump; pentagon
         1: republican{,s}; democrat{,s}; gop; house of representatives; capitol; speaker johnson
     """,
@@ -224,6 +238,7 @@ _ANCHORS = {
 
 _RULES: dict[str, str] = {
     "sanctions": """
+        1.0: snapback; secondary tariffs; ban{,s} on imports|exports; ban{,s} on russian
         1.0: sanction{,s} package{,s}; package{,s} of sanctions; #th package; #th sanctions
         1.0: round of sanctions; new sanctions; fresh sanctions; further sanctions; more sanctions
         1.0: sanctions against; sanctions on; sanctions targeting; secondary sanctions
@@ -238,6 +253,9 @@ _RULES: dict[str, str] = {
         1.0: sanctions evaders; frozen russian assets; russian central bank assets
         1.0: central bank assets; asset seizure{,s}; restrictive measures
         1.0: disconnect{,ed,ing} from swift; cut off from swift
+        0.8: un sanctions; tariff{,s} on countries|buyers
+        0.8: ban{,s,ned,ning} imports|exports|russian; ban{,s,ned,ning} all imports|exports
+        0.8: phas{e,ing} out russian|imports
         0.8: new restrictions; sanctioned; sanctioning; shadow fleet; seiz{e,ed,ing} assets
         0.8: usa|eu|uk|british|american|european sanctions; sanction{,s} target{,s,ed,ing}
         0.8: sanction{,s} also target{,s,ed,ing}; frozen russian; russian assets; immobili{s,z}ed
@@ -297,15 +315,19 @@ _RULES: dict[str, str] = {
         0.9: counterattack{,s,ed,ing}; counter attack{,s,ed,ing}; encircle{,d,ment}
         0.9: combat operations; battle{,s} for; fighting for; massed; massing; pushed back
         0.9: prepared positions; forces|troops|units|army withdr{ew,awn,aws}
+        0.8: marginally advanced; advanced near|into|toward|towards; assaults near; attacked near
+        0.8: infiltrat*
         0.8: repel{,s,led,ling}; repulsed; recaptur*; stalemate; attritional; geolocated
         0.8: withdrawal of troops|forces; new offensive; advanced; advancing; outskirts
         0.8: full control; ground troops
+        0.7: logistics routes|route|lines|line|hub{,s}; supply lines|routes|route
         0.7: retreat{,s,ed,ing}; trench{,es}; fortifications; skirmish*
         0.7: ukrainian|russian positions; at the front; on the front; front line{,s}; frontline{,s}
         0.6: advance{,s}; liberat{e,ed,ing,ion}; attrition; axis; clash{,es}; redeploy*; deadlock
         0.6: breakthrough; manpower; minefield{,s}; rotation; reinforce{,d,s}; battle{,s}
-        0.6: milblogger{,s}; withdr{ew,awn} from; cross{,ed,es,ing} the border; crossing the border
+        0.6: withdr{ew,awn} from; cross{,ed,es,ing} the border; crossing the border
         0.6: seized; flank{,s}
+        0.5: interdict*
         0.5: offensive; assault{,s}; fighting; captur{e,ed,es,ing}; left bank; drone footage
         0.5: break through; reinforcements; positions; infantry; exhaust{ed,ion}
         0.5: withdr{ew,awn,awal,aws}
@@ -317,6 +339,7 @@ _RULES: dict[str, str] = {
         0.4: urozhaine; orikhiv; tokmak; horlivka; stepove; berdychi; selydove; siversk; huliaipole
         0.4: kostiantynivka; pishchanivka; poima; ocheretyne; bilohorivka; novomykhailivka; terny
         0.4: makiivka; rabotino; front; entered; division{,s}; village of; operation in
+        0.3: milblogger{,s}
         0.3: troop{,s}; brigade{,s}; battalion{,s}; regiment{,s}; armoured; armored; tank{,s}
         0.3: sector; armoured vehicles; armored vehicles; general staff; storm{ed,ing}; artillery
         0.2: forces; units; soldiers; direction; border; military
@@ -328,26 +351,33 @@ _RULES: dict[str, str] = {
         0: withdr{ew,awn,aw,aws} from the race|talks|deal|agreement|treaty|election|contest
         0: withdr{ew,awn,aw,aws} from the competition|market|programme|program|summit|bid|accord
         0: withdr{ew,awn,aw,aws} from the candidacy; front page; front of; popular front
-        0: front companies; front company
+        0: front companies; front company; eastern flank; western flank
     """,
     "strikes": """
         1.0: missile strike{,s}; drone strike{,s}; air strike{,s}; airstrike{,s}
         1.0: missile attack{,s}; drone attack{,s}; rocket attack{,s}; combined attack{,s}
         1.0: deep strike{,s}; air raid{,s}; shelled; shelling; strike{,s} on; strike{,s} against
-        1.0: struck the|a|an; fired on; fir{ed,es,ing} rockets|missiles|drones
+        1.0: struck the|a|an; fired on the|a|an|civilian|residential
+        1.0: fir{ed,es,ing} rockets|missiles|drones
         1.0: fired # rockets|missiles|drones; came under fire|attack; come under fire|attack
         1.0: shot down; falling debris; drone raid{,s}; air attack{,s}; massive attack
         1.0: large scale attack; retaliatory strike{,s}
         0.9: bombard*; barrage; salvo{,s}; air raid alert{,s}; air raid sirens
+        0.8: dropped explosives|bombs|munitions|grenades; drone{,s} dropped; bomb{,s} dropped
+        0.8: jets|warplanes|aircraft|planes|helicopters struck|bombed|pounded|hit|targeted
         0.8: russian|ukrainian|israeli|israel|russia|ukraine|iranian|houthi strike{,s}
         0.8: missile{,s}|drone{,s}|rocket{,s} kill{,s,ed,ing}; fir{ed,es,ing} # of rockets|missiles
         0.8: shells hit; shell hit; intercepted; interception{,s}; downed; downs; downing; bombing
-        0.8: rocket fire; missile{,s} hit; drone{,s} hit; hit by; fired at; opened fire on
+        0.8: rocket fire; missile{,s} hit; drone{,s} hit; hit by; fired at
         0.8: attack{,s} on|against; infrastructure attacks; russia|ukraine hit{,s}|struck|pounds
         0.8: russia|ukraine attack{,s,ed}|shells|shelled|target{,s,ed}
         0.8: drone{,s}|missile{,s} damaged|struck|attacked|targeted|set
+        0.7: by russian|ukrainian|israeli|enemy drone{,s}|missile{,s}|shelling|strike{,s}|fire
+        0.7: by a|an|the drone|missile|shell|bomb|rocket|airstrike|strike
+        0.7: by drone{,s}|missile{,s}|shelling|shellfire|airstrike{,s}|rocket{,s}|bombs
         0.7: air alert; under fire; rubble; debris; kinzhal; struck; guided bomb{,s}
         0.7: aerial bomb{,s}; attack drones; kh #; oreshnik
+        0.6: exchanged fire; cross border fire; fired on; opened fire on
         0.6: to strike; ammunition depot{,s}; fuel depot{,s}; striking distance; smokescreen
         0.6: iskander{,s}; hit again; anti ship missile{,s}; hit{,s} the|a|an; with drones
         0.6: explosions were heard; anti aircraft
@@ -366,6 +396,8 @@ _RULES: dict[str, str] = {
         0: attacks on health care|healthcare
         -0.4: derail{,ed,ment,ing}; partisan{,s}; assassinat*
         -0.6: sabotage{,d}; saboteur{,s}; arson; unclear cause; cause was|is not|unknown
+        -0.6: cause was|is under investigation; cause was|is being investigated|established
+        -0.6: cause was|is unclear
     """,
     "energy": """
         1.0: refiner{y,ies}; oil refinery; power plant{,s}; power station{,s}; thermal power
@@ -379,13 +411,16 @@ _RULES: dict[str, str] = {
         1.0: russian gas|oil|lng|crude; thermal plant{,s}; heat plant{,s}; chp plant{,s}
         0.9: opec; ukrenergo; gazprom; rosneft; lukoil; naftogaz; energoatom; iaea; lng; brent
         0.9: novatek; transneft; chp; nuclear plant{,s}; reactor{,s}; power unit{,s}
-        0.8: crude; pipeline{,s}; electricity; energy sector; gas storage; grid; power lines
+        0.8: crude; gas|oil pipeline{,s}; electricity
+        0.8: energy sector; gas storage; grid; power lines
         0.8: fuel tanks; barrel{,s}; output cuts; transnistria gas
         0.7: oil tanker{,s}; power supply; urals; energy ministry
         0.6: oil; gas; energy; fuel; diesel; gasoline; petrol; coal; tanker{,s}; heating
         0.6: turbine{,s}; turbine hall
+        0.5: pipeline{,s}
         0.5: power; uranium; nuclear; transit; dtek; shadow fleet
         0.3: price cap; generators; terminal{,s}; dam
+        0: water pipeline{,s}; water main{,s}
         0: gas attack{,s}; tear gas; poison gas; nuclear weapon{,s}; nuclear threat{,s}
         0: nuclear arsenal; oil and mining
     """,
@@ -416,6 +451,9 @@ _RULES: dict[str, str] = {
         1.0: arms for ukraine; ammunition initiative; czech initiative; defen{c,s}e aid; lethal aid
         1.0: foreign military financing; aid for kyiv; ukraine security assistance initiative
         1.0: aid to kyiv; funding for kyiv; danish model
+        0.8: foreign military sale{,s}; approved the sale|sales; tomahawk{,s}
+        0.8: missiles|weapons|shells|ammunition|tanks|jets|rounds|arms to ukraine|kyiv
+        0.8: drones|munitions|interceptors|howitzers to ukraine|kyiv
         0.8: aid package{,s}; usa aid; funds to ukraine; received the first batch|delivery|shipment
         0.8: first batch; fund weapons; military financing; fund{,s,ing} ukraine
         0.8: sell{,s,ing} weapons; fund the production
@@ -429,6 +467,7 @@ _RULES: dict[str, str] = {
         0.5: fighter jets; infantry fighting vehicles; jet coalition; funding; challenger{,s}
         0.5: allow{,ed,s,ing} ukraine to; stinger{,s}; javelin{,s}; nlaw{,s}; mirage{,s}
         0.5: gripen{,s}; long range weapons
+        0.4: sale of; sales of
         0.4: supporting ukraine; weapons; donat{e,ed,es,ing,ion,ions}; coalition; aid; to ukraine
         0.4: for ukraine; to kyiv; for kyiv
         0.3: arms; shells; package{,s}; tanks; jets; pilots; trained; training; funds; howitzers
@@ -443,6 +482,9 @@ _RULES: dict[str, str] = {
         0.2: kim; seoul
     """,
     "eu": """
+        1.0: eu agriculture|agricultural|farm|trade|energy|economy|economic ministers
+        1.0: eu justice|health|transport ministers
+        1.0: eu european|home affairs ministers
         1.0: european commission; von der leyen; european council; council of the eu; eu leaders
         1.0: eu summit; eu member states; eu foreign|defence|defense|interior|finance ministers
         1.0: eu ambassadors; eu envoys; entry into the european union; join the eu
@@ -471,7 +513,7 @@ _RULES: dict[str, str] = {
         1.0: nato air policing
         0.8: join nato; joining nato; stoltenberg; eastern flank; vilnius summit; nato headquarters
         0.8: nato territory; nato airspace; nato forces; nato troops; mark rutte
-        0.7: @nato
+        0.8: @nato
         0.6: alliance territory; spending target
         0.5: rutte; alliance
         0.4: ratif{y,ied,ies,ication}
@@ -487,13 +529,17 @@ _RULES: dict[str, str] = {
         1.0: aid distribution; food insecurity; invincibility points; heating points
         1.0: attacks on health care|healthcare|hospitals|medics; winter clothing
         0.9: refugee{,s}; displaced; starvation; malnutrition; unhcr; idps
+        0.8: queue{,s,d} for water|food|bread|aid|medicine; water trucks; underground school{,s}
+        0.8: demin*; unexploded ordnance; cleared of mines; medical evacuation{,s}; treatment abroad
         0.8: return{,s,ed,ing} # children; return{,s,ed,ing} # ukrainian children; humanitarian
         0.8: evacuat{e,ed,es,ing,ion,ions}; reconstruction; cultural heritage; unrwa; ocha
         0.8: world food programme; wfp; aid agencies; aid workers; aid deliveries
         0.8: without water|heating|heat; drinking water; piped water; running water
         0.8: winteri{s,z}ation; wounded civilians; taken to safety
         0.7: unesco; red cross; icrc; unicef; without electricity|power|light
-        0.6: rebuild{,ing}; asylum; demining; mine clearance; water supply; heating supply; hunger
+        0.6: for treatment; attend{,ing} classes|school|lessons; bomb shelter{,s}
+        0.6: humanitarian mission
+        0.6: rebuild{,ing}; asylum; mine clearance; water supply; heating supply; hunger
         0.6: medical supplies; lost access; homes destroyed; destroyed homes
         0.6: restor{e,ed,es,ing} power|electricity|heating|water; homeless; rebuilt; landmines
         0.6: psychological support; prosthe*; taken out of; health care; healthcare
@@ -502,6 +548,7 @@ _RULES: dict[str, str] = {
         0.5: historic centre|center|buildings; heritage; civilian population; electricity supply
         0.5: power cut{,s}; cut offs; cutoffs; power outage{,s}; blackout{,s}; basements
         0.5: un agencies; rolling blackouts
+        0.4: patients; pupils; schoolchildren; farmland; bread
         0.4: shelter{,s}; civilian casualties; medicine{,s}; fled; flee{,ing}; households
         0.4: compensation; orphan*; trauma; mental health; deadliest; clothing; blankets
         0.4: generators; families
@@ -511,7 +558,8 @@ _RULES: dict[str, str] = {
         0: military assistance; security assistance; reconstruction of infrastructure
     """,
     "war-crimes": """
-        1.0: war crime{,s}; crimes against humanity; genocide; international criminal court
+        1.0: war crime{,s}; crime{,s} against humanity; genocide; genocidal
+        1.0: international criminal court
         1.0: special tribunal; forcibly transferred; forced transfer; forcible transfer
         1.0: summary execution{,s}; extrajudicial; executed prisoners; barrage detachments
         1.0: blocking units; who had surrendered; torture chamber{,s}; mass grave{,s}
@@ -536,24 +584,33 @@ _RULES: dict[str, str] = {
         0: internal inquiry; execution of the budget
     """,
     "russia-politics": """
+        1.0: contract{,s} with the defen{c,s}e ministry; contract{,s} with the ministry
+        1.0: sign up bonus{,es}; signing bonus{,es}
         1.0: partial mobili{s,z}ation; foreign agent{,s}; levada; vtsiom; navalny; fake news law
         1.0: discrediting the army; kremlin critic{,s}; russian field; critics of the war
         1.0: confiscat* property; single voting day; roskomnadzor
         0.9: wagner; repression{,s}; state duma; justifying terrorism; extremism charges
+        0.8: mobile internet; restrict{,s,ed,ing} mobile internet
+        0.8: riot police; dispers{e,ed,es,ing} the|a crowd|crowds|protesters|protest|protests|rally
         0.8: mobili{s,z}ation; mobili{s,z}ed; mobili{s,z}e; mutiny; prigozhin; dissident{,s}
         0.8: crackdown; censorship; treason; unrest; public opinion; most russians; siloviki
         0.8: support for the war; war support; recruitment offices; military enlistment
         0.8: draft dodg*; opposition politician{,s}; opposition leader{,s}; kara murza
         0.8: jailed|sentenced journalist{,s}; espionage charges; volodin; matviyenko
         0.8: military contract{,s}; purge
+        0.7: maximum security prison|colony; strict regime colony
+        0.7: as extremist{,s}; lgbt
         0.7: duma; rosgvardia; national guard; contract soldiers; undesirable; kadyrov; antiwar
         0.7: anti war; penal colony; federation council; search trends; enlist*
         0.7: criticis{e,ed,es,ing} the war; critici{z,s}ing the war; crocus; throttl*; vpn{,s}
         0.7: internet shutdown{,s}; block{,s,ed,ing} whatsapp|youtube|telegram
+        0.6: sign{,s,ed,ing} contract{,s}; one off payment{,s}|bonus{,es}; found dead; activist{,s}
         0.6: recruit{,s,ing,ed,ment}; summons{,es}; conscript{,s,ion}; poll{,s}; respondents
         0.6: riot{,s,er,ers}; discredit*; emigration; relocants; support the war; dagestan
         0.6: search requests; presidential election; left the country; volunteer battalion{,s}
         0.6: reshuffle; inauguration; lump sum; deputy defen{c,s}e minister
+        0.5: years in prison|jail|a penal colony; donat{e,ed,ing} money|funds
+        0.5: extremist; dismiss{,ed,es,al}; sacked; raid{,s,ed}
         0.5: kremlin; opposition; protest{,s,ed,ers,ing}; mob; survey; propaganda; jailed
         0.5: espionage; chechnya; chechen; state tv; state television; exile{,d}; medvedev
         0.5: belousov; corruption; brib{e,es,ery}; terrorist attack; extremism
@@ -565,6 +622,7 @@ _RULES: dict[str, str] = {
         0.3: sign{,ed,ing} up; bonus{,es}; volunteers; payments
         0.2: fined; justice ministry; governor; vote
         0.1: court
+        0: draft budget{,s}|law{,s}|bill{,s}|resolution{,s}|legislation|proposal{,s}|amendment{,s}
     """,
     "russia-economy": """
         1.0: key rate; key interest rate; budget deficit; russian economy; russia economy
@@ -587,6 +645,9 @@ _RULES: dict[str, str] = {
         -1.0: ukraine|ukrainian economy; economy of ukraine; national bank of ukraine; nbu
     """,
     "defense-industry": """
+        1.0: artillery|armoured|armored|aircraft|rocket|warhead plant{,s}|factory|factories
+        1.0: drone|missile|shell|ammunition|munitions plant{,s}|factory|factories|works
+        1.0: arms|weapons|tank|explosives|gunpowder plant{,s}|factory|factories|works
         1.0: defen{c,s}e industry; arms production; weapons production; ammunition production
         1.0: shell production; military plant{,s}; arms factory; arms factories; munitions factory
         1.0: explosives factory; weapons manufacturer{,s}; arms manufacturer{,s}; joint venture{,s}
@@ -596,15 +657,25 @@ _RULES: dict[str, str] = {
         1.0: serial production; mass production; boost{,ed,s,ing} production
         1.0: increas{e,ed,es,ing} production; production capacit{y,ies}
         0.9: ukroboronprom; rostec; uralvagonzavod; rheinmetall; kalashnikov; bae systems; alabuga
+        0.8: produc{e,es,ing}|make{,s}|making components|parts|warheads|missiles|drones|shells
+        0.8: produc{e,es,ing}|make{,s}|making ammunition|munitions|weapons
+        0.8: produc{e,es,ing}|make{,s}|making explosives|engines|gunpowder
+        0.8: manufactur{e,es,ing}|assembl{e,es,ing} components|parts|warheads|missiles|drones|shells
+        0.8: manufactur{e,es,ing}|assembl{e,es,ing} ammunition|munitions|weapons
+        0.8: manufactur{e,es,ing}|assembl{e,es,ing} explosives|engines|gunpowder
         0.8: aviation plant; produce shells; arms company; arms companies; defen{c,s}e contract{,s}
         0.8: arms exports
         0.7: defen{c,s}e companies; defen{c,s}e firms; defen{c,s}e industrial base; arms maker{,s}
         0.7: weapons maker{,s}; defen{c,s}e maker{,s}; drone maker{,s}
+        0.6: defen{c,s}e firm{,s}|company|group|contractor{,s}|giant|conglomerate|companies
+        0.6: arms firm{,s}
         0.6: manufactur{e,er,ers,ing}; production; output; lockheed; raytheon; arsenal
         0.6: domestic production
+        0.5: components for; order{,s} for; record order; largest order
         0.5: factory; factories
         0.4: plant; produces; produced; produce; per month; kamyshin; tripled; doubled; gunpowder
         0.4: explosives; tnt
+        0.3: restock*; stockpile{,s}
         0.2: per year
         0: power plant{,s}; nuclear plant{,s}; thermal plant{,s}; oil production; gas production
     """,
@@ -612,10 +683,12 @@ _RULES: dict[str, str] = {
         1.0: @gaza; @hezbollah; @houthi{,s}; west bank; @rafah; jabalia; middle east; khan younis
         1.0: israel hamas war; kerem shalom; @unrwa; netanyahu
         0.9: @hamas; @israel; @israeli{,s}; @lebanon; @yemen; @iran
+        0.8: @syrian{,s}; @lebanese; @yemeni{,s}; @iraqi{,s}; @damascus; @gazan{,s}
         0.8: @palestinian{,s}; idf; @syria; @tehran; @iranian{,s}; @iraq; red sea; @beirut
         0.8: israel hamas conflict
         0.7: @jerusalem; @tel aviv; morality police; @qatar
         0.5: @egypt; @saudi; @riyadh; @cairo; hostages; arab countries; arab states
+        0.3: nuclear programme|program
         0.2: iranian made; iranian drones
     """,
     "china": """
@@ -629,10 +702,14 @@ _RULES: dict[str, str] = {
         0.2: chinese brands; chinese companies; chinese firms; made in china; hong kong
     """,
     "us-politics": """
+        1.0: freedom caucus; government shutdown; stopgap; continuing resolution
         1.0: house of representatives; house speaker; capitol hill; aid bill; funding bill
         1.0: spending bill; republican{,s} party; gop; congress; senate; house republicans
         1.0: senate republicans; house democrats; senate democrats; maga; midterm{,s}
         1.0: appropriations; house would|will|voted|passed|approved
+        0.8: trump|biden administration
+        0.8: trump|biden|vance said|says|told|announced|threatened|warned|gave|signed|ordered
+        0.8: trump|biden|vance vowed|wants|called|urged|promised|insisted|demanded|rejected|refused
         0.8: congressional; speaker; republican{,s}; democrat{,s}; senator{,s}; supplemental
         0.8: schumer; mcconnell; mccarthy; white house; presidential election; speaker johnson
         0.8: mike johnson; impeach*; ndaa; campaign rally; if elected; defen{c,s}e bill
@@ -653,6 +730,7 @@ _RULES: dict[str, str] = {
         0.9: ai; cyber*; hack{,s,ed,ing}; software; algorithm{,s}; autonomous; robot{,s,ic,ics}
         0.9: state backed hackers|group; espionage campaign; drone swarm{,s}; tech startups
         0.9: defen{c,s}e tech; brave1
+        0.8: mobile internet; restrict{,s,ed,ing} mobile internet
         0.8: starlink; tech companies; facial recognition; semiconductor{,s}; encryption
         0.8: gps jamming; spoofing; digital ministry; ministry of digital
         0.7: microsoft; google; email accounts; networks
@@ -714,6 +792,7 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 # A specific civilian toll (numbers, named or described victims), read from the tokens.
 _HARM_VERBS = ("kill", "injur", "wound", "hurt", "maim")
 _HARMED = frozenset(_words("killed dead died injured wounded hurt hospitalised hospitalized"))
+_HARM_NOUNS = frozenset(_words("killing killings wounding maiming"))
 _QUALIFIERS = frozenset(_words("at least more than over nearly almost about around some up to"))
 _COUNTS = frozenset(_NUMBER_WORDS)
 _TOLL_STARTS = _COUNTS | frozenset(  # where a toll phrase may begin, besides digits
@@ -768,13 +847,21 @@ def _find_tolls(tokens: list[str]) -> list[str]:
         token = tokens[i]
         if token.startswith(_HARM_VERBS):  # killing (at least) 4 people; killing its owner
             j = i + 1
+            if token in _HARM_NOUNS and j < n and tokens[j] == "of":
+                j += 1  # the killing of thousands of civilians
             while j < n and tokens[j] in _QUALIFIERS:
                 j += 1
             if j < n and _is_count(tokens[j]):
                 k = j + 1
                 while k + 1 < n and tokens[k] == "," and tokens[k + 1].isdigit():
                     k += 2  # 1,200
-                if not _military(tokens[k : k + 2]):
+                if k < n and tokens[k] == "of":  # thousands of (Masalit) civilians
+                    victims = next(
+                        (v for v in range(k + 1, min(n, k + 4)) if tokens[v] in _CIVILIANS), None
+                    )
+                    if victims is not None:
+                        found.append(" ".join(tokens[i : victims + 1]))
+                elif not _military(tokens[k : k + 2]):
                     victims = k + 1 if k < n and tokens[k] in _CIVILIANS else k
                     found.append(" ".join(tokens[i:victims]))
             elif j < n and tokens[j] in _DETERMINERS:
@@ -826,7 +913,7 @@ _REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
     "russia-politics": (("^russia",),),
     "russia-economy": (("^russia",),),
     "military-aid": (("^ukraine",),),
-    "eu": (("^ukraine", "^russia"),),
+    "eu": (("^ukraine", "^russia", "^eusanctions"),),
     "us-politics": (("^usa",), ("^ukraine", "^russia", "^war")),
     "black-sea": (("^blacksea",),),
 }
@@ -1015,6 +1102,7 @@ class _Rules:
             for phrase in found:
                 end = i + phrase.length
                 listed: bool | None = None
+                background: bool | None = None
                 for slug, weight, entity in phrase.weights:
                     if covered.get(slug, 0) >= end or blocked.get(slug, 0) > i:
                         continue  # inside a longer phrase that already spoke for this topic
@@ -1022,6 +1110,11 @@ class _Rules:
                     if weight <= 0:
                         blocked[slug] = end
                     factor = position
+                    if weight > 0 and slug in _EVENTS:
+                        if background is None:
+                            background = _is_background(tokens, i, end)
+                        if background:
+                            factor *= _BACKGROUND
                     if entity:
                         if listed is None:
                             listed = _in_list(tokens, i, end)
@@ -1033,8 +1126,9 @@ class _Rules:
                     else:
                         seen.add(key)
                     scores[slug] = scores.get(slug, 0.0) + weight * factor
-                    if weight > 0:
-                        hits.setdefault(slug, []).append((i, end, weight))
+                    if weight > 0:  # a phrase in the background is not a strong one
+                        strength = weight * _BACKGROUND if background else weight
+                        hits.setdefault(slug, []).append((i, end, strength))
         return scores, hits
 
 
@@ -1046,11 +1140,67 @@ _NOTHING: frozenset[str] = frozenset()
 _Word = tuple[frozenset[str], tuple[tuple[list[_Phrase], dict[str, list[_Phrase]]], ...]]
 
 
+# Topics about events (a strike, a battle) that an item may name only as background: the cause
+# of its news ("since strikes pushed the fleet out"), a past event ("destroyed by a missile attack
+# in April"), a purpose or a threat ("to protect the grid from drone attacks").
+_EVENTS = frozenset({"strikes", "frontline"})
+_BACKGROUND_BEFORE = frozenset(
+    _words(
+        "since despite before simulating simulate simulated simulation simulations protect "
+        "protects protected protecting protection shield shielding defend defending threat "
+        "threats fear fears risk prevent preventing deter deterring rehearse rehearsed rehearsing "
+        "caused due because"
+    )
+)
+_MONTHS = frozenset(
+    _words("january february march april may june july august september october november december")
+)
+_BACKGROUND_AFTER = frozenset(_words("last earlier ago in"))
+_DURATIONS = frozenset(_words("days weeks months years decades"))
+_SEASONS = frozenset(_words("week month year summer autumn fall winter spring decade"))
+
+
+def _is_background(tokens: list[str], start: int, end: int) -> bool:
+    """Whether the phrase tokens[start:end] names an event only as background, by the words
+    around it in its clause (commas and sentence ends close a clause)."""
+    for k in range(start - 1, max(-1, start - 9), -1):
+        word = tokens[k]
+        if word in _BOUNDARIES or word == ",":
+            break
+        if word in _BACKGROUND_BEFORE:
+            return True
+        if word == "after" and k and tokens[k - 1] in _DURATIONS:  # months after an attack
+            return True
+        if word == "over" and not _is_count(tokens[k + 1]):  # warrants over strikes on ...
+            return True
+    n = len(tokens)
+    for k in range(end, min(n, end + 7)):
+        word = tokens[k]
+        if word in _BOUNDARIES or word == ",":
+            break
+        if word == "ago":
+            return True
+        if word in _BACKGROUND_AFTER and k + 1 < n:
+            following = tokens[k + 1]
+            if word == "last" and following in _SEASONS:
+                return True
+            if word == "earlier" and following == "this":
+                return True
+            if word == "in" and (
+                following in _MONTHS
+                or (len(following) == 4 and following.isdigit() and following[:2] in ("19", "20"))
+            ):
+                return True
+    return False
+
+
 def _in_list(tokens: list[str], start: int, end: int) -> bool:
     """Whether tokens[start:end] is one of several names: "UK, US, EU and China", "EU and US"
     (but not "By contrast, North Korea ...")."""
     before = tokens[start - 1] if start > 0 else ""
     after = tokens[end] if end < len(tokens) else ""
+    if start == 0:  # "Iran and the E3 held talks": a pair that opens the text is its subject
+        return after == ","
     return after in (",", "and", "or") or before in ("and", "or")
 
 

@@ -396,6 +396,34 @@ CONVENTIONS = [
         {"strikes", "energy"},
         {"technology"},
     ),
+    # A strike named only as background (a cause, a past event, a purpose) is not the news.
+    (
+        "strike in the past",
+        "Repairs to a thermal power plant destroyed by a Russian missile attack in March "
+        "will take two years, the operator said.",
+        {"energy"},
+        {"strikes"},
+    ),
+    (
+        "strike as the cause",
+        "The navy moved its ships to Novorossiysk since Ukrainian drone strikes made "
+        "Sevastopol unsafe.",
+        {"black-sea"},
+        {"strikes"},
+    ),
+    (
+        "strike as the news",
+        "Russian drones struck a port in Izmail overnight, damaging grain silos.",
+        {"strikes", "black-sea"},
+        set(),
+    ),
+    (
+        "toll outside a strike",
+        "UN investigators said the militia was responsible for the killing of hundreds of "
+        "civilians in Darfur, a crime against humanity.",
+        {"humanitarian", "war-crimes"},
+        set(),
+    ),
     # eu needs the EU, its institutions or European leaders as a bloc to be the subject.
     (
         "eu as subject",
