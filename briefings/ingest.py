@@ -10,9 +10,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import logging
+import multiprocessing as mp
+import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +115,50 @@ def item_text(item: Item) -> str:
     return f"{item.headline}\n{item.text}"
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A digest parsed and classified, ready to store (picklable: made in worker processes)."""
+
+    name: str
+    digest: Digest | None = None
+    topics: tuple[tuple[str, ...], ...] = ()
+    status: str = "parsed"
+    error: str | None = None  # why nothing can be stored
+
+
+def prepare(
+    catalogue: Catalogue,
+    text: str,
+    *,
+    now: dt.datetime,
+    url: str | None = None,
+    title: str | None = None,
+    format: str | None = None,
+    date: dt.date | None = None,
+    feed_date: dt.date | None = None,
+    default_date: dt.date | None = None,
+    name: str = "",
+) -> Prepared:
+    """Parse and classify one digest, touching no store. Raises EmptyInput for blank text."""
+    if not text.strip():
+        raise EmptyInput("empty")
+    # The year of a "Nov 2" heading is inferred from the nearest date we know of.
+    reference = date or feed_date or default_date or now.astimezone(dt.UTC).date()
+    digest = parse_digest(text, format=format, url=url, title=title, today=reference)
+    digest = dataclasses.replace(
+        digest, date=pick_date(date, digest.date, feed_date, default_date, now)
+    )
+    topics = tuple(classify(item_text(item), catalogue).topics for item in digest.items)
+    status = "unparsed" if is_unparsed(digest) else "parsed"
+    return Prepared(name or url or "", digest, topics, status)
+
+
+def store_prepared(store: Store, prepared: Prepared, *, now: dt.datetime) -> IngestResult:
+    if prepared.digest is None:
+        raise EmptyInput(prepared.error or "empty")
+    return store.add_digest(prepared.digest, prepared.topics, now=now, status=prepared.status)
+
+
 def ingest_text(
     store: Store,
     catalogue: Catalogue,
@@ -129,17 +177,11 @@ def ingest_text(
     A text without recognisable structure is stored all the same (status "unparsed", raw kept);
     the parser's warnings come back in the result.
     """
-    if not text.strip():
-        raise EmptyInput("empty")
-    # The year of a "Nov 2" heading is inferred from the nearest date we know of.
-    reference = date or feed_date or default_date or now.astimezone(dt.UTC).date()
-    digest = parse_digest(text, format=format, url=url, title=title, today=reference)
-    digest = dataclasses.replace(
-        digest, date=pick_date(date, digest.date, feed_date, default_date, now)
+    prepared = prepare(
+        catalogue, text, now=now, url=url, title=title, format=format, date=date,
+        feed_date=feed_date, default_date=default_date,
     )
-    topics = [classify(item_text(item), catalogue).topics for item in digest.items]
-    status = "unparsed" if is_unparsed(digest) else "parsed"
-    return store.add_digest(digest, topics, now=now, status=status)
+    return store_prepared(store, prepared, now=now)
 
 
 # ---------------------------------------------------------------- sources
@@ -160,27 +202,6 @@ def documents(source: Source) -> list[Document]:
         )
         for entry in source.entries
     ]
-
-
-def ingest_document(
-    store: Store,
-    catalogue: Catalogue,
-    document: Document,
-    *,
-    now: dt.datetime,
-    date: dt.date | None = None,
-) -> IngestResult:
-    return ingest_text(
-        store,
-        catalogue,
-        document.text,
-        now=now,
-        url=document.url,
-        title=document.title,
-        format=document.format,
-        date=date,
-        feed_date=document.feed_date,
-    )
 
 
 def ingest_source(
@@ -206,6 +227,84 @@ def ingest_source(
     return summary
 
 
+def prepare_document(
+    catalogue: Catalogue, document: Document, *, now: dt.datetime, date: dt.date | None = None
+) -> Prepared:
+    """`prepare` for a Document; every failure becomes `Prepared.error`, never an exception."""
+    try:
+        return prepare(
+            catalogue, document.text, now=now, url=document.url, title=document.title,
+            format=document.format, date=date, feed_date=document.feed_date, name=document.name,
+        )
+    except EmptyInput as error:
+        return Prepared(document.name, error=str(error))
+    except Exception as error:  # one broken document must not stop the batch
+        log.debug("preparing %s failed", document.name, exc_info=True)
+        return Prepared(
+            document.name, error=f"could not be ingested ({type(error).__name__}: {error})"
+        )
+
+
+# Below this many documents, starting worker processes costs more than it saves.
+PARALLEL_FROM = 32
+# Digests stored per transaction: FTS5 flushes its index at every commit, so one commit per
+# digest spent more time committing than inserting.
+BATCH = 64
+
+_worker_catalogue: Catalogue | None = None
+
+
+def _init_worker(catalogue: Catalogue) -> None:
+    global _worker_catalogue
+    _worker_catalogue = catalogue
+
+
+def _prepare_in_worker(document: Document, now: dt.datetime, date: dt.date | None) -> Prepared:
+    if _worker_catalogue is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker has no catalogue")
+    return prepare_document(_worker_catalogue, document, now=now, date=date)
+
+
+def prepare_all(
+    catalogue: Catalogue,
+    docs: Sequence[Document],
+    *,
+    now: dt.datetime,
+    date: dt.date | None = None,
+    workers: int | None = None,
+) -> Iterator[Prepared]:
+    """Prepared documents in input order; parsing and classifying use every core for big
+    batches (the store stays in this process: SQLite connections don't cross processes)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if len(docs) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+        yield from (prepare_document(catalogue, doc, now=now, date=date) for doc in docs)
+        return
+    # fork: the workers inherit the imported parser and the compiled catalogue rules.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("fork"),
+        initializer=_init_worker,
+        initargs=(catalogue,),
+    ) as pool:
+        task = functools.partial(_prepare_in_worker, now=now, date=date)
+        yield from pool.map(task, docs, chunksize=8)
+
+
+def ingest_documents(
+    store: Store,
+    catalogue: Catalogue,
+    docs: Sequence[Document],
+    *,
+    now: dt.datetime,
+    date: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Many digests at once: prepared on every core, stored in batched transactions."""
+    summary = Summary()
+    _ingest_documents(store, catalogue, docs, summary, now=now, date=date, progress=progress)
+    return summary
+
+
 def _ingest_documents(
     store: Store,
     catalogue: Catalogue,
@@ -216,18 +315,39 @@ def _ingest_documents(
     date: dt.date | None,
     progress: Progress | None,
 ) -> None:
-    for done, document in enumerate(docs, start=1):
-        try:
-            result = ingest_document(store, catalogue, document, now=now, date=date)
-        except EmptyInput as error:
-            summary.fail(document.name, str(error))
-        except Exception as error:  # one broken document must not stop the batch
-            log.debug("ingesting %s failed", document.name, exc_info=True)
-            summary.fail(document.name, f"could not be ingested ({type(error).__name__}: {error})")
-        else:
-            summary.add(document.name, result)
-        if progress is not None:
-            progress(done, len(docs))
+    prepared = prepare_all(catalogue, docs, now=now, date=date)
+    done = 0
+    for batch in _batches(prepared, BATCH):
+        with store.db.atomic():
+            for item in batch:
+                _store_one(store, item, summary, now=now)
+                done += 1
+                if progress is not None:
+                    progress(done, len(docs))
+
+
+def _store_one(store: Store, prepared: Prepared, summary: Summary, *, now: dt.datetime) -> None:
+    if prepared.error is not None or prepared.digest is None:
+        summary.fail(prepared.name, prepared.error or "empty")
+        return
+    try:
+        result = store_prepared(store, prepared, now=now)
+    except Exception as error:  # one broken document must not stop the batch
+        log.debug("storing %s failed", prepared.name, exc_info=True)
+        summary.fail(prepared.name, f"could not be stored ({type(error).__name__}: {error})")
+    else:
+        summary.add(prepared.name, result)
+
+
+def _batches(values: Iterable[Prepared], size: int) -> Iterator[list[Prepared]]:
+    batch: list[Prepared] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # ---------------------------------------------------------------- many inputs

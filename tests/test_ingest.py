@@ -11,7 +11,17 @@ import pytest
 
 from briefings.digests import parse_digest
 from briefings.fetch import Source
-from briefings.ingest import EmptyInput, Summary, ingest_inputs, ingest_source, ingest_text
+from briefings.ingest import (
+    PARALLEL_FROM,
+    Document,
+    EmptyInput,
+    Summary,
+    ingest_documents,
+    ingest_inputs,
+    ingest_source,
+    ingest_text,
+    prepare_all,
+)
 from briefings.store import Store
 from briefings.topics import Catalogue, load_catalogue
 from tests.httpserver import HTTPServerFixture, http_server_fixture  # noqa: F401
@@ -222,3 +232,39 @@ async def test_an_explicit_date_applies_to_every_input(
                                   client=client, max_bytes=1_000_000, date=EXPLICIT)
     assert summary.new == 2
     assert {d.date for d in store.latest_digests(limit=5)} == {EXPLICIT}
+
+
+# ---------------------------------------------------------------- large batches
+
+
+def many_documents(count: int) -> list[Document]:
+    """Distinct digests: the samples and BODY with a serial number, and some blank ones."""
+    texts = [path.read_text(encoding="utf-8") for path in SAMPLES] + [BODY]
+    docs = [
+        Document(f"doc-{n}", f"{texts[n % 3]}\nIssue {n}.\n" if n % 10 else "  ")
+        for n in range(count)
+    ]
+    return docs
+
+
+def test_a_large_batch_is_prepared_in_workers_exactly_as_one_by_one(catalogue: Catalogue) -> None:
+    docs = many_documents(PARALLEL_FROM + 8)
+    parallel = list(prepare_all(catalogue, docs, now=NOW, workers=2))
+    serial = list(prepare_all(catalogue, docs, now=NOW, workers=1))
+    assert parallel == serial
+    assert [p.name for p in parallel] == [d.name for d in docs]  # input order kept
+
+
+def test_a_large_batch_stores_every_digest_and_reports_the_blank_ones(
+    store: Store, catalogue: Catalogue
+) -> None:
+    docs = many_documents(PARALLEL_FROM + 8)
+    progress: list[int] = []
+    summary = ingest_documents(
+        store, catalogue, docs, now=NOW, progress=lambda done, total: progress.append(done)
+    )
+    blank = [d.name for d in docs if not d.text.strip()]
+    assert summary.new == len(docs) - len(blank)
+    assert [error.split(":")[0] for error in summary.errors] == blank
+    assert store.digest_count() == summary.new
+    assert progress == list(range(1, len(docs) + 1))
