@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 
 def _wordset(text: str, sep: str | None = None) -> frozenset[str]:
@@ -87,16 +88,29 @@ _ATTRIBUTIONS = (
     ),
 )
 _IN_A = re.compile(r"\b[Ii]n an?\s+$")
-# "X reported": find the verb first (cheap), then walk back over the capitalised words before it.
-_VERB = re.compile(
-    r"(?:report(?:s|ed|ing)|says|said|writes|wrote|notes|noted|cited|quoted|claims|claimed"
-    r"|revealed|confirmed)\b"
+# What every "in a(n) article for X" has, opening with a literal: quick to rule out.
+_IN_A_PIECE = re.compile(
+    r"n an?\s+(?:article|interview|op-ed|column|piece|report|editorial|essay) "
 )
+# "X reported": find the verb first (cheap), then walk back over the capitalised words before it.
+# (reports, reported, reporting, says, said, writes, wrote, notes, noted, cited, claims, claimed,
+# confirmed, quoted, revealed: grouped by their first letters, which `re` tries faster)
+_VERBS = (
+    r"(?:report(?:s|ed|ing)|sa(?:ys|id)|wr(?:ites|ote)|not(?:es|ed)|c(?:ited|laim(?:s|ed)|onfirmed)"
+    r"|quoted|revealed)\b"
+)
+_VERB = re.compile(_VERBS)
+_SPACED_VERB = re.compile(" " + _VERBS)  # opens with a literal: `re` skips from space to space
 _FILLER = frozenset(("news", "agency", "newspaper", "website", "outlet", "has", "have", "first"))
 _FULL_STOP = re.compile(r"\.\s+")
+_AGENCY = re.compile(r"\s+(?:news agency|newspaper)$", re.I)
 _ENDS_NAME = frozenset('.,;:!?"”’)')
 
 
+# The name-level functions are cached: digests name the same few dozen outlets over and over.
+
+
+@lru_cache(maxsize=4096)
 def normalise_source(name: str) -> str:
     """'the Associated Press' -> 'Associated Press'; "Russia's Tass news agency" -> 'Tass'."""
     words = name.strip(" \t.,;:!?\"'“”‘’()[]").split()
@@ -104,9 +118,10 @@ def normalise_source(name: str) -> str:
         words = words[1:]
     while len(words) > 1 and words[0].endswith(("'s", "’s")):
         words = words[1:]
-    return re.sub(r"\s+(?:news agency|newspaper)$", "", " ".join(words), flags=re.I)
+    return _AGENCY.sub("", " ".join(words))
 
 
+@lru_cache(maxsize=4096)
 def is_outlet(name: str) -> bool:
     words = normalise_source(name).lower().split()
     if not words:
@@ -114,6 +129,7 @@ def is_outlet(name: str) -> bool:
     return " ".join(words) in _OUTLETS or (len(words) > 1 and words[-1] in _OUTLET_SUFFIXES)
 
 
+@lru_cache(maxsize=4096)
 def looks_like_source(name: str) -> bool:
     """A short capitalised name: 'Reuters', 'AP News', 'EU Observer', 'the Kyiv Independent'."""
     words = name.split()
@@ -140,6 +156,16 @@ def dedupe(names: Iterable[str]) -> tuple[str, ...]:
 
 def split_sources(text: str) -> tuple[str, ...]:
     """'Politico; see also Reuters, Euractiv' -> the names, or () if any part is not a name."""
+    # A digest cites the same few lists over and over; longer text is seldom a citation at all.
+    return _split_short_sources(text) if len(text) <= 120 else _split_sources(text)
+
+
+@lru_cache(maxsize=4096)
+def _split_short_sources(text: str) -> tuple[str, ...]:
+    return _split_sources(text)
+
+
+def _split_sources(text: str) -> tuple[str, ...]:
     names: list[str] = []
     for part in _SPLIT.split(text.strip()):
         name = _CUE.sub("", _CUE.sub("", part.strip()).strip()).strip()  # "see also via X"
@@ -202,7 +228,7 @@ def _is_abbreviation(before: str, inner: str) -> bool:
 
 def _take_source_tail(body: str) -> tuple[str, tuple[str, ...]]:
     offset = max(0, len(body) - 200)  # a citation is short: only the end of the text matters
-    if ":" not in body[offset:]:
+    if body.find(":", offset) < 0:
         return body, ()
     last = None
     for last in _SOURCE_TAIL.finditer(body, offset):  # noqa: B007 - only the last one matters
@@ -215,7 +241,7 @@ def _take_source_tail(body: str) -> tuple[str, tuple[str, ...]]:
 
 def _take_dash_tail(body: str) -> tuple[str, tuple[str, ...]]:
     offset = max(0, len(body) - 80)
-    if not any(dash in body[offset:] for dash in "-–—"):
+    if body.find("-", offset) < 0 and body.find("–", offset) < 0 and body.find("—", offset) < 0:
         return body, ()
     last = None
     for last in _DASH_TAIL.finditer(body, offset):  # noqa: B007 - only the last one matters
@@ -229,28 +255,41 @@ def _take_dash_tail(body: str) -> tuple[str, tuple[str, ...]]:
 def take_prose_sources(text: str) -> tuple[str, tuple[str, ...]]:
     """A leading 'Reuters: ...' label (taken off) and outlets named in attributions (kept)."""
     names: list[str] = []
-    prefix = _PREFIX.match(text)
+    prefix = _PREFIX.match(text) if ":" in text else None
     if prefix and is_outlet(prefix["name"]):
         names.append(prefix["name"])
         text = text[prefix.end() :]
     found: list[tuple[int, str]] = []
     for cues, pattern, lenient, end in _ATTRIBUTIONS:
-        if any(cue in text for cue in cues):
-            found.extend(_attributions(text, pattern, lenient, end, in_a="in a" in cues))
-    for verb in _VERB.finditer(text):
-        start = verb.start()
-        if start and text[start - 1].isspace():
-            name = _name_before(text, start)
-            if name and _accept(name, has_the=False, lenient=False):
-                found.append((start - len(name), name))
+        for cue in cues:
+            if cue in text:
+                found.extend(_attributions(text, pattern, lenient, end, in_a="in a" in cues))
+                break
+    for start in _verbs_after_space(text):
+        name = _name_before(text, start)
+        if name and _accept(name, has_the=False, lenient=False):
+            found.append((start - len(name), name))
+    if not found and not names:
+        return text, ()
     names.extend(name for _, name in sorted(found))
     return text, dedupe(names)
+
+
+def _verbs_after_space(text: str) -> list[int]:
+    """Where each verb that follows whitespace starts."""
+    spaced = text.replace("\n", " ")
+    if spaced.isprintable():  # then " " is its only whitespace: the fast pattern finds them all
+        return [verb.start() + 1 for verb in _SPACED_VERB.finditer(spaced)]
+    verbs = [verb.start() for verb in _VERB.finditer(text)]
+    return [start for start in verbs if start and text[start - 1].isspace()]
 
 
 def _attributions(
     text: str, pattern: re.Pattern[str], lenient: bool, end: int, in_a: bool
 ) -> list[tuple[int, str]]:
-    found = []
+    found: list[tuple[int, str]] = []
+    if in_a and not _IN_A_PIECE.search(text):
+        return found
     for match in pattern.finditer(text):
         start = match.start()
         if start and text[start - 1].isalnum():
@@ -265,7 +304,11 @@ def _attributions(
 
 def _name_before(text: str, end: int) -> str:
     """The capitalised words before `end`: "Russia’s Tass news agency said" -> "Russia’s Tass"."""
-    words = text[max(0, end - 100) : end].split()
+    before = text[max(0, end - 100) : end]
+    last = (before.rsplit(None, 1) or [""])[-1]
+    if not last or (last not in _FILLER and (last[-1] in _ENDS_NAME or not last[0].isupper())):
+        return ""  # the usual case: "officials said", "he added, and said"
+    words = before.split()
     while words and words[-1] in _FILLER:
         words.pop()
     name: list[str] = []

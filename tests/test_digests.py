@@ -431,6 +431,12 @@ def test_runs_of_spaces_are_collapsed_and_nbsp_normalised() -> None:
     assert parse_digest(text).items[0].text == "He said. The talks ended."
 
 
+def test_odd_line_breaks_are_breaks_and_invisible_characters_go() -> None:
+    text = "## World\r\n\r\n- First\u200b story.\u2028- Second\ufeff story\r- Third\tstory\x0c\n"
+    items = parse_digest(text).items
+    assert [i.text for i in items] == ["First story.", "Second story", "Third story"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -441,6 +447,11 @@ def test_runs_of_spaces_are_collapsed_and_nbsp_normalised() -> None:
         ("See [this](https://example.com) story", "markdown"),
         ("- one\n- two", "markdown"),
         ("Title\n=====\n\nBody", "markdown"),
+        ("Intro line\n# Heading", "markdown"),
+        ("> quoted", "markdown"),
+        ("Intro\n> quoted", "markdown"),
+        ("Intro\n   - item", "markdown"),
+        ("Intro\n\n    - indented too far to be a list", "text"),
         ("  • one\n  • two", "text"),
         ("Plain words, nothing else. a < b and c > d.", "text"),
         ("", "text"),
