@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from briefings.compose import Composer, extract
 from briefings.models import StoredItem, Subscriber
+from briefings.sources import outlet_key
 from briefings.store import Store
 from briefings.stories import Story, cluster
 from briefings.topics import Catalogue
@@ -409,5 +410,5 @@ def _sources(items: Sequence[StoredItem], digest_names: dict[int, str]) -> tuple
         names = item.sources or ((digest_names.get(item.digest_id) or "",))
         for name in names:
             if name:
-                seen.setdefault(name.casefold(), name)
+                seen.setdefault(outlet_key(name), name)
     return tuple(seen.values())

@@ -121,6 +121,34 @@ def normalise_source(name: str) -> str:
     return _AGENCY.sub("", " ".join(words))
 
 
+# Outlets cited under several names. A story carried by "AP News" in one digest and "the
+# Associated Press" in another has one source, not two.
+_SAME_OUTLET = {
+    "ap": "ap",
+    "ap news": "ap",
+    "associated press": "ap",
+    "afp": "afp",
+    "agence france-presse": "afp",
+    "agence france presse": "afp",
+    "bbc": "bbc",
+    "bbc news": "bbc",
+    "nyt": "new york times",
+    "ft": "financial times",
+    "wsj": "wall street journal",
+    "ria": "ria novosti",
+    "tass news agency": "tass",
+    "economist": "economist",
+    "kyiv independent": "kyiv independent",
+}
+
+
+@lru_cache(maxsize=4096)
+def outlet_key(name: str) -> str:
+    """One key per outlet, whatever name a digest cites it by (for de-duplicating sources)."""
+    plain = " ".join(normalise_source(name).casefold().split())
+    return _SAME_OUTLET.get(plain, plain)
+
+
 @lru_cache(maxsize=4096)
 def is_outlet(name: str) -> bool:
     words = normalise_source(name).lower().split()

@@ -20,6 +20,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from briefings.models import StoredItem
+from briefings.sources import outlet_key
 
 LEAD_SENTENCES = 3  # of an item's text, after its headline
 MIN_SHARED = 4  # content words two sentences must share
@@ -62,7 +63,7 @@ class Story:
         seen: dict[str, str] = {}
         for item in self.items:
             for source in item.sources:
-                seen.setdefault(source.casefold(), source)
+                seen.setdefault(outlet_key(source), source)
         return tuple(seen.values())
 
     @property

@@ -9,6 +9,7 @@ from briefings.sources import (
     is_outlet,
     looks_like_source,
     normalise_source,
+    outlet_key,
     source_line,
     split_sources,
     take_prose_sources,
@@ -115,3 +116,15 @@ def test_a_source_line_only_cites() -> None:
 
 def test_dedupe_keeps_the_first_spelling_of_each_name() -> None:
     assert dedupe(["Reuters", "the Reuters", "REUTERS", "AP"]) == ("Reuters", "AP")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("AP News", "the Associated Press"), ("AFP", "Agence France-Presse"), ("Reuters", "reuters")],
+)
+def test_names_of_one_outlet_share_a_key(first: str, second: str) -> None:
+    assert outlet_key(first) == outlet_key(second)
+
+
+def test_different_outlets_keep_different_keys() -> None:
+    assert outlet_key("Politico") != outlet_key("Politico Europe") != outlet_key("AP News")
