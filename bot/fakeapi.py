@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-from telegram.request import HTTPXRequest
+
+from bot.request import JSONRequest
 
 BOT_USER = {
     "id": 100000001,
@@ -120,9 +121,10 @@ class FakeBotAPI:
 
     # ----------------------------------------------------------- transport
 
-    def request(self, **kwargs: Any) -> HTTPXRequest:
+    def request(self, **kwargs: Any) -> JSONRequest:
+        """The bot's real request class, with this fake as its transport."""
         transport = httpx.MockTransport(self.handle)
-        return HTTPXRequest(httpx_kwargs={"transport": transport}, **kwargs)
+        return JSONRequest(httpx_kwargs={"transport": transport}, **kwargs)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path

@@ -40,6 +40,15 @@ class Request:
     headers: dict[str, str]  # lower-case names
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (the timeout tests) resets its connection; socketserver would
+        # print that traceback to stderr, into the output the CLI tests read.
+        pass
+
+
 class HTTPServerFixture:
     """A threaded http.server on an ephemeral port; `start()` / `stop()` or use the fixture."""
 
@@ -48,7 +57,7 @@ class HTTPServerFixture:
         self.requests: list[Request] = []
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, once per test.
         self._thread = threading.Thread(

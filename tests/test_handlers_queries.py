@@ -79,7 +79,7 @@ async def test_topic_pages_older_and_newer_in_place(
     await send(app, callback("page:t:5:strikes", message_id=message_id))
 
     edit = fake_api.last("editMessageText")
-    assert edit.params["message_id"] == str(message_id)
+    assert edit.params["message_id"] == message_id
     assert "items 6–10" in edit.text and edit.text != first_page
     assert edit.buttons == [("◀ Older", "page:t:10:strikes"), ("Newer ▶", "page:t:0:strikes")]
     assert fake_api.sent("answerCallbackQuery")

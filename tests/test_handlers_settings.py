@@ -110,7 +110,7 @@ async def test_settings_buttons_change_the_setting_and_edit_in_place(
 
     assert check(store.get_subscriber(1))
     edit = fake_api.last("editMessageText")
-    assert edit.params["message_id"] == str(message_id) and shown in edit.text
+    assert edit.params["message_id"] == message_id and shown in edit.text
     assert fake_api.last("answerCallbackQuery").params["text"] == "Saved."
 
 

@@ -84,7 +84,7 @@ async def test_tapping_a_topic_follows_it_and_edits_the_picker_in_place(
     assert sub is not None and sub.topics == ("sanctions",)
     assert fake_api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
     edit = fake_api.last("editMessageText")
-    assert edit.params["message_id"] == str(picker_id) and edit.chat_id == 1
+    assert edit.params["message_id"] == picker_id and edit.chat_id == 1
     assert "Following: Sanctions." in edit.text
     assert picker_buttons(fake_api, "editMessageText")["topic:toggle:sanctions"].endswith("✓")
 
