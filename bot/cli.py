@@ -403,8 +403,8 @@ def search(env: Env, words: tuple[str, ...], limit: int) -> None:
 def topics(env: Env) -> None:
     """The topic catalogue with item counts (total and in the last 7 days)."""
     store, catalogue = env.store(), env.catalogue()
-    total = store.topic_counts()
-    week = store.topic_counts(since=utc_now() - dt.timedelta(days=7))
+    total = store.topic_counts(topics=catalogue.slugs)
+    week = store.topic_counts(since=utc_now() - dt.timedelta(days=7), topics=catalogue.slugs)
     rows = [(t.slug, t.label, str(total.get(t.slug, 0)), str(week.get(t.slug, 0)))
             for t in catalogue]
     header = ("slug", "label", "items", "this week")

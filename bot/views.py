@@ -41,7 +41,8 @@ def picker(svc: Services, sub: Subscriber | None) -> View:
     text = svc.composer.render(
         "topics", followed=labels, searches=sub.searches if sub else ()
     )
-    markup = keyboards.topic_picker(svc.catalogue, followed, svc.store.topic_counts(since=week_ago))
+    counts = svc.store.topic_counts(since=week_ago, topics=svc.catalogue.slugs)
+    markup = keyboards.topic_picker(svc.catalogue, followed, counts)
     return View([text], markup)
 
 

@@ -294,3 +294,17 @@ def test_feed_errors_count_until_a_success_clears_them(store: Store) -> None:
     assert ok is not None
     assert (ok.failures, ok.last_error, ok.error_reported, ok.etag) == (0, None, False, '"x"')
     assert ok.last_ok == NOW and ok.last_polled == NOW
+
+
+def test_topic_counts_for_named_topics_match_the_grouped_counts(store: Store) -> None:
+    add(store, make_digest("old", SANCTIONS, DRONES), [["sanctions"], ["strikes", "sanctions"]])
+    later = NOW + dt.timedelta(days=3)
+    store.add_digest(make_digest("new", GRAIN), [["black-sea", "sanctions"]], now=later)
+    slugs = ["sanctions", "strikes", "black-sea", "nato"]
+    assert store.topic_counts(topics=slugs) == store.topic_counts() == {
+        "sanctions": 3, "strikes": 1, "black-sea": 1,
+    }
+    since = NOW + dt.timedelta(days=1)
+    assert store.topic_counts(since=since, topics=slugs) == store.topic_counts(since=since) == {
+        "sanctions": 1, "black-sea": 1,
+    }
