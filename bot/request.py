@@ -8,6 +8,7 @@ encoder produces in microseconds. Uploads (multipart) go through PTB unchanged.
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -57,3 +58,45 @@ class JSONRequest(HTTPXRequest):
 
 def _given(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, _DEFAULT) else value
+
+
+class ShardedRequest(BaseRequest):
+    """Several small JSONRequest connection pools behind one request object, used in turn.
+
+    httpcore's pool re-examines every connection for every queued request, so its cost per
+    request grows with pool size times concurrency: at 32 concurrent sends over one pool of 32+
+    connections it was most of the bot's CPU. Eight pools of four keep 32 connections open for
+    real network latency while each pool stays cheap to manage.
+    """
+
+    def __init__(self, shards: int = 8, connections: int = 4, **kwargs: Any) -> None:
+        self._shards = [
+            JSONRequest(connection_pool_size=connections, **kwargs) for _ in range(shards)
+        ]
+        self._turn = itertools.cycle(self._shards)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._shards[0].read_timeout
+
+    async def initialize(self) -> None:
+        for shard in self._shards:
+            await shard.initialize()
+
+    async def shutdown(self) -> None:
+        for shard in self._shards:
+            await shard.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        return await next(self._turn).do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
