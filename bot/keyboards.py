@@ -1,7 +1,8 @@
 """Inline keyboards and the callback data their buttons carry (always under 64 bytes).
 
-Button labels are plain text (Telegram does not parse HTML in them), so they live here with the
-data they carry rather than in the HTML templates.
+Button labels are plain text (Telegram does not parse HTML in them); their words live in
+`templates/buttons.html.j2` and come from `Composer.label`. Topic labels and outlet names are
+shown as they are.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from briefings.compose import Composer
 from briefings.models import Subscriber, Topic
 
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
@@ -69,13 +71,21 @@ def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[Inli
 
 
 def topic_picker(
-    topics: Iterable[Topic], followed: Iterable[str], counts: Mapping[str, int]
+    composer: Composer,
+    topics: Iterable[Topic],
+    followed: Iterable[str],
+    counts: Mapping[str, int],
 ) -> InlineKeyboardMarkup:
     """Every catalogue topic, two per row, ✓ on the followed ones, with this week's count."""
     chosen = set(followed)
     buttons = [
         _button(
-            f"{topic.label} · {counts.get(topic.slug, 0)}" + (" ✓" if topic.slug in chosen else ""),
+            composer.label(
+                "topic",
+                label=topic.label,
+                count=counts.get(topic.slug, 0),
+                followed=topic.slug in chosen,
+            ),
             f"topic:toggle:{topic.slug}",
         )
         for topic in topics
@@ -85,7 +95,11 @@ def topic_picker(
 
 
 def topic_choices(
-    topics: Iterable[Topic], memory: MutableMapping[str, object], *, search: str | None = None
+    composer: Composer,
+    topics: Iterable[Topic],
+    memory: MutableMapping[str, object],
+    *,
+    search: str | None = None,
 ) -> InlineKeyboardMarkup:
     """Buttons that open a topic's items; optionally one more that searches the words."""
     buttons = [_button(topic.label, page_data(Query("topic", topic.slug), 0, memory))
@@ -93,7 +107,7 @@ def topic_choices(
     rows = _rows(buttons, 2)
     if search:
         data = page_data(Query("search", search), 0, memory)
-        rows.append([_button(f"🔎 Search “{search}”", data)])
+        rows.append([_button(composer.label("search", search=search), data)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -105,31 +119,37 @@ def source_choices(
 
 
 def pager(
-    query: Query, offset: int, *, page: int, older: bool, memory: MutableMapping[str, object]
+    composer: Composer,
+    query: Query,
+    offset: int,
+    *,
+    page: int,
+    older: bool,
+    memory: MutableMapping[str, object],
 ) -> InlineKeyboardMarkup | None:
-    """'◀ Older' / 'Newer ▶' for a page of items, or None when there is nothing to page to."""
+    """Older / newer buttons for a page of items, or None when there is nothing to page to."""
     buttons = []
     if older:
-        buttons.append(_button("◀ Older", page_data(query, offset + page, memory)))
+        buttons.append(_button(composer.label("older"), page_data(query, offset + page, memory)))
     if offset > 0:
-        buttons.append(_button("Newer ▶", page_data(query, max(0, offset - page), memory)))
+        buttons.append(
+            _button(composer.label("newer"), page_data(query, max(0, offset - page), memory))
+        )
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
 
-def settings_panel(sub: Subscriber) -> InlineKeyboardMarkup:
-    def mark(on: bool) -> str:
-        return "✓ " if on else ""
-
+def settings_panel(composer: Composer, sub: Subscriber) -> InlineKeyboardMarkup:
+    label = composer.label
     return InlineKeyboardMarkup(
         [
-            [_button("▶ Resume briefings", "set:paused:0") if sub.paused
-             else _button("⏸ Pause briefings", "set:paused:1")],
-            [_button(mark(not sub.quiet_when_empty) + "Nothing new: send a note", "set:quiet:0"),
-             _button(mark(sub.quiet_when_empty) + "Nothing new: stay quiet", "set:quiet:1")],
-            [_button(mark(sub.days == "daily") + "Daily", "set:days:daily"),
-             _button(mark(sub.days == "weekdays") + "Weekdays", "set:days:weekdays")],
-            [_button(mark(sub.time == preset) + preset, f"set:time:{preset}")
+            [_button(label("resume"), "set:paused:0") if sub.paused
+             else _button(label("pause"), "set:paused:1")],
+            [_button(label("send_note", on=not sub.quiet_when_empty), "set:quiet:0"),
+             _button(label("stay_quiet", on=sub.quiet_when_empty), "set:quiet:1")],
+            [_button(label("daily", on=sub.days == "daily"), "set:days:daily"),
+             _button(label("weekdays", on=sub.days == "weekdays"), "set:days:weekdays")],
+            [_button(label("time", time=preset, on=sub.time == preset), f"set:time:{preset}")
              for preset in TIME_PRESETS],
-            [_button("Choose topics", "set:topics")],
+            [_button(label("choose_topics"), "set:topics")],
         ]
     )

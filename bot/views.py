@@ -42,14 +42,14 @@ def picker(svc: Services, sub: Subscriber | None) -> View:
         "topics", followed=labels, searches=sub.searches if sub else ()
     )
     counts = svc.store.topic_counts(since=week_ago, topics=svc.catalogue.slugs)
-    markup = keyboards.topic_picker(svc.catalogue, followed, counts)
+    markup = keyboards.topic_picker(svc.composer, svc.catalogue, followed, counts)
     return View([text], markup)
 
 
 def settings_panel(svc: Services, sub: Subscriber) -> View:
     labels = [topic.label for topic in svc.catalogue if topic.slug in sub.topics]
     text = svc.composer.render("settings", sub=sub, topics=labels, next=next_briefing(sub))
-    return View([text], keyboards.settings_panel(sub))
+    return View([text], keyboards.settings_panel(svc.composer, sub))
 
 
 def fetch_items(svc: Services, query: Query, offset: int, limit: int) -> list[StoredItem]:
@@ -97,5 +97,5 @@ def items_page(
         count=len(items), older=older,
     )
     messages = svc.composer.pack([header, *item_blocks(svc, items, words)])
-    markup = keyboards.pager(query, offset, page=PAGE, older=older, memory=memory)
+    markup = keyboards.pager(svc.composer, query, offset, page=PAGE, older=older, memory=memory)
     return View(messages, markup)

@@ -276,7 +276,8 @@ class BriefingComposer:
             blocks.extend(texts[1:])
         buttons = tuple(
             Button(
-                f"More on {section.title} ({len(section.more)})", self._more_data(window, section)
+                self.composer.label("more", title=section.title, count=len(section.more)),
+                self._more_data(window, section),
             )
             for section in sections
             if section.more

@@ -85,6 +85,15 @@ class Composer:
         text = self.env.get_template(f"{name}.html.j2").render(**context)
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
+    def label(self, name: str, **context: Any) -> str:
+        """The plain text of the inline button `name` in `templates/buttons.html.j2`.
+
+        Button text is not HTML: the template escapes as usual and the result is unescaped,
+        so `&` and `<` in a topic or a search come out as typed.
+        """
+        rendered = self.env.get_template("buttons.html.j2").render(name=name, **context)
+        return Markup(rendered).unescape().strip()
+
     def pack(
         self, blocks: Iterable[str], limit: int = MESSAGE_LIMIT, sep: str = "\n\n"
     ) -> list[str]:

@@ -251,3 +251,18 @@ def test_more_button_data_round_trips_and_fits():
         assert parsed is not None and parsed[0] == window
     assert parse_more("topic:toggle:x") is None
     assert parse_more("more:zz:!!:t:x") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "context", "expected"),
+    [
+        ("topic", {"label": "Trade & <Tariffs>", "count": 3, "followed": True},
+         "Trade & <Tariffs> · 3 ✓"),
+        ("search", {"search": "AT&T <b>"}, "🔎 Search “AT&T <b>”"),
+        ("more", {"title": "R&D <labs>", "count": 2}, "More on R&D <labs> (2)"),
+    ],
+)
+def test_a_button_label_is_plain_text_with_ampersands_and_brackets_as_typed(
+    name: str, context: dict[str, object], expected: str
+):
+    assert Composer().label(name, **context) == expected

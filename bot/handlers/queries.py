@@ -26,7 +26,7 @@ async def topic(update: Update, context: Context) -> None:
     svc = services(context)
     name = " ".join(context.args or [])
     if not name:
-        markup = keyboards.topic_choices(svc.catalogue, context.bot_data)
+        markup = keyboards.topic_choices(svc.composer, svc.catalogue, context.bot_data)
         await reply(update, context, "topic_choose", markup=markup)
         return
     found = svc.catalogue.resolve(name)
@@ -41,7 +41,7 @@ async def topic(update: Update, context: Context) -> None:
         return
     suggestions = svc.catalogue.suggest(name, limit=3)
     markup = keyboards.topic_choices(
-        suggestions, context.bot_data, search=words if fts_query(words) else None
+        svc.composer, suggestions, context.bot_data, search=words if fts_query(words) else None
     )
     await reply(update, context, "topic_unknown", subject=words,
                 suggestions=[t.label for t in suggestions], markup=markup)
