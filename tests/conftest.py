@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlite_utils import Database
 from telegram.ext import Application
@@ -14,6 +15,7 @@ from telegram.ext import Application
 from bot.fakeapi import FakeBotAPI
 from bot.settings import Settings
 from briefings.store import Store
+from briefings.topics import Catalogue, load_catalogue
 
 START = dt.datetime(2023, 11, 6, 6, 0, tzinfo=dt.UTC)  # a Monday, the week of the sample digests
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -36,6 +38,19 @@ class Clock:
     def set(self, moment: dt.datetime) -> dt.datetime:
         self.now = moment
         return self.now
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The shipped catalogue (immutable, so one for the whole run)."""
+    return load_catalogue()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client with a short timeout, for pages and feeds on the loopback test server."""
+    async with httpx.AsyncClient(timeout=0.5) as the_client:
+        yield the_client
 
 
 @pytest.fixture

@@ -24,18 +24,13 @@ from bot.sender import retry_seconds
 from briefings.digests import parse_digest
 from briefings.schedule import next_due, zone
 from briefings.store import Store
-from briefings.topics import Catalogue, load_catalogue
+from briefings.topics import Catalogue
 
 END = dt.datetime(2024, 11, 4, 5, 0, tzinfo=dt.UTC)
 # PTB 22 warns about RetryAfter.retry_after's future type whenever it builds one (a 429).
 RETRY_AFTER_WARNING = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
 )
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
 
 
 @pytest.fixture

@@ -23,17 +23,12 @@ from briefings.ingest import ingest_text
 from briefings.models import StoredItem
 from briefings.store import Store
 from briefings.stories import cluster, content_words, same_news
-from briefings.topics import Catalogue, load_catalogue
+from briefings.topics import Catalogue
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INGESTED = dt.datetime(2023, 11, 6, 5, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2023, 11, 6, 6, 0, tzinfo=dt.UTC)
 DAY = Window(NOW - dt.timedelta(hours=24), NOW)
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue(None)
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from briefings.feeds import FeedReport, poll_feeds, sync_configured_feeds
 from briefings.store import Store
-from briefings.topics import Catalogue, load_catalogue
+from briefings.topics import Catalogue
 from tests.httpserver import HTTPServerFixture, http_server_fixture  # noqa: F401
 
 NOW = dt.datetime(2023, 11, 6, 6, 0, tzinfo=dt.UTC)
@@ -34,17 +32,6 @@ def rss(*entries: tuple[str, str, str]) -> str:
 THURSDAY = ("Thursday digest", "thu", "Thu, 02 Nov 2023 18:00:00")
 FRIDAY = ("Friday digest", "fri", "Fri, 03 Nov 2023 18:00:00")
 MONDAY = ("Monday digest", "mon", "Mon, 06 Nov 2023 05:00:00")
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=0.5) as the_client:
-        yield the_client
 
 
 async def poll(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +22,7 @@ from briefings.ingest import (
     prepare_all,
 )
 from briefings.store import Store
-from briefings.topics import Catalogue, load_catalogue
+from briefings.topics import Catalogue
 from tests.httpserver import HTTPServerFixture, http_server_fixture  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -53,17 +52,6 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 <description><![CDATA[<h2>Strikes</h2><ul><li>A drone strike hit Odesa port. (AP News)</li>
 <li>Missiles struck Kharkiv overnight. (Reuters)</li></ul>]]></description></item>
 </channel></rss>"""
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=0.5) as the_client:
-        yield the_client
 
 
 def stored_date(store: Store, digest_id: int) -> dt.date | None:

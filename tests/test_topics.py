@@ -29,11 +29,6 @@ DEFAULT_SLUGS = (
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
 def topics_of(text: str, catalogue: Catalogue) -> set[str]:
     return set(classify(text, catalogue).topics)
 
