@@ -213,6 +213,7 @@ _ANCHORS = {
     "^blacksea": """
         1: black sea; azov; crimea*; sevastopol; kerch; odesa; odessa; danube; izmail; reni
         1: novorossiysk; chornomorsk; pivdennyi; mykolaiv; bosphorus; ukraine; ukrainian; tuapse
+        1: constanta; varna; batumi
     """,
     "^accident": """
         1: fire broke out; accident; explosion{,s}; blast; collapse{,d}; crash{,ed}; cause
@@ -253,6 +254,9 @@ _RULES: dict[str, str] = {
         1.0: sanctions evaders; frozen russian assets; russian central bank assets
         1.0: central bank assets; asset seizure{,s}; restrictive measures
         1.0: disconnect{,ed,ing} from swift; cut off from swift
+        1.0: sanctions bill{,s}; sanctions legislation; ban{,s} on all imports|exports
+        1.0: or face tariffs|sanctions; face secondary tariffs|sanctions
+        0.7: microelectronics|electronics|components|chips|technology|equipment to russia
         0.8: un sanctions; tariff{,s} on countries|buyers
         0.8: ban{,s,ned,ning} imports|exports|russian; ban{,s,ned,ning} all imports|exports
         0.8: phas{e,ing} out russian|imports
@@ -282,6 +286,13 @@ _RULES: dict[str, str] = {
         1.0: territorial concessions; concessions to russia; give up territory; cede territory
         1.0: cede land; ceding territory; land for peace; freeze the conflict; frozen conflict
         1.0: hostage deal; hostages deal; hostage release deal; pause in fighting
+        1.0: direct negotiations; indirect negotiations; indirect talks; lasting peace
+        1.0: just peace; final agreement; peace accord{,s}
+        1.0: talks between russia|ukraine|israel|hamas|moscow|kyiv
+        1.0: negotiations between russia|ukraine|israel|hamas|moscow|kyiv; hostage exchange
+        1.0: venue for talks|negotiations|direct|peace; host{,s,ed,ing} talks|negotiations
+        1.0: exchange hostages; hostages for prisoners; bring home the hostages|remaining
+        1.0: deal to bring home; hostage talks; hostage negotiations; round of talks
         1.0: humanitarian pause{,s}; # point plan|formula; diplomatic solution; peacekeep*
         1.0: peace terms; terms for peace; conditions for peace|talks|negotiations|a ceasefire
         1.0: end the war if; direct talks; normandy format; minsk agreements; istanbul communique
@@ -297,7 +308,8 @@ _RULES: dict[str, str] = {
         0.4: peace; withdrawal of all russian troops
         0.3: talks; diplomacy; envoy{,s}; hostage{,s}; conditions; demands; terms
         0: accession negotiation{,s}; accession talks; membership talks; trade talks
-        0: trade negotiations; peace treaty; peace of mind
+        0: trade negotiations; peace treaty; peace of mind; negotiating cluster{,s}
+        0: nuclear talks; nuclear negotiations
     """,
     "frontline": """
         1.0: counteroffensive{,s}; counter offensive{,s}; offensive operations; heavy fighting
@@ -312,6 +324,9 @@ _RULES: dict[str, str] = {
         1.0: took control of; taken control of; fell back; cross border raid{,s}; grey zone
         1.0: mechani{s,z}ed assault{,s}; armoured column{,s}; armored column{,s}; incursion{,s}
         1.0: salient
+        1.0: troops|forces|soldiers to its|the|their border; zapad
+        0.1: km|kilometres|kilometers|miles from the front line|front|frontline
+        0: died|killed|fell|fallen|serving|served|fighting at|on the front
         0.9: counterattack{,s,ed,ing}; counter attack{,s,ed,ing}; encircle{,d,ment}
         0.9: combat operations; battle{,s} for; fighting for; massed; massing; pushed back
         0.9: prepared positions; forces|troops|units|army withdr{ew,awn,aws}
@@ -391,6 +406,7 @@ _RULES: dict[str, str] = {
         0.3: no injuries; no one hurt
         0.2: explosions; infrastructure; himars
         0: arson attack{,s}; explosion{,s}; blast{,s}; cyber attack{,s}; hit a mine
+        0: downing of flight|the flight|the airliner|mh17
         0: test fir{e,ed,es,ing}; test launch{,es,ed}; missile test{,s}; hit{,s} a record
         0: hit{,s} the market|headlines|shelves|streets; hit hard; barrage detachment{,s}
         0: attacks on health care|healthcare
@@ -451,6 +467,10 @@ _RULES: dict[str, str] = {
         1.0: arms for ukraine; ammunition initiative; czech initiative; defen{c,s}e aid; lethal aid
         1.0: foreign military financing; aid for kyiv; ukraine security assistance initiative
         1.0: aid to kyiv; funding for kyiv; danish model
+        1.0: intelligence sharing with ukraine|kyiv; share intelligence with ukraine|kyiv
+        0.8: intelligence sharing; transfer{,s,red,ring} of patriot{,s}; patriot interceptors
+        0.8: transfer{,s,red,ring} # patriot{,s}|more; buy|purchase|procure # fighter jets
+        0.7: rafale{,s}
         0.8: foreign military sale{,s}; approved the sale|sales; tomahawk{,s}
         0.8: missiles|weapons|shells|ammunition|tanks|jets|rounds|arms to ukraine|kyiv
         0.8: drones|munitions|interceptors|howitzers to ukraine|kyiv
@@ -466,7 +486,8 @@ _RULES: dict[str, str] = {
         0.5: support for ukraine; support for kyiv; usa support; himars; storm shadow{,s}; scalp
         0.5: fighter jets; infantry fighting vehicles; jet coalition; funding; challenger{,s}
         0.5: allow{,ed,s,ing} ukraine to; stinger{,s}; javelin{,s}; nlaw{,s}; mirage{,s}
-        0.5: gripen{,s}; long range weapons
+        0.7: gripen{,s}
+        0.5: long range weapons
         0.4: sale of; sales of
         0.4: supporting ukraine; weapons; donat{e,ed,es,ing,ion,ions}; coalition; aid; to ukraine
         0.4: for ukraine; to kyiv; for kyiv
@@ -488,6 +509,7 @@ _RULES: dict[str, str] = {
         1.0: european commission; von der leyen; european council; council of the eu; eu leaders
         1.0: eu summit; eu member states; eu foreign|defence|defense|interior|finance ministers
         1.0: eu ambassadors; eu envoys; entry into the european union; join the eu
+        1.0: eu new|latest|next sanctions|package
         1.0: accession negotiations; accession talks; eu accession; candidate status
         1.0: eu is|will|has|have|agreed|approved|adopted|decided|plans|wants|to|must|should
         1.0: eu could|would|announced|proposed|pledged|unveiled|says|said|aims|intends; eu #th
@@ -526,6 +548,7 @@ _RULES: dict[str, str] = {
         1.0: aid trucks; aid convoy{,s}; food aid; evacuees; internally displaced
         1.0: damage assessment; assess{,ed,es,ing} the damage; assess{,ed,es,ing} damage
         1.0: temporary protection; famine; damage assessment{,s}; assessing damage; left homeless
+        1.0: damage to housing|homes|buildings; housing stock
         1.0: aid distribution; food insecurity; invincibility points; heating points
         1.0: attacks on health care|healthcare|hospitals|medics; winter clothing
         0.9: refugee{,s}; displaced; starvation; malnutrition; unhcr; idps
@@ -563,6 +586,7 @@ _RULES: dict[str, str] = {
         1.0: special tribunal; forcibly transferred; forced transfer; forcible transfer
         1.0: summary execution{,s}; extrajudicial; executed prisoners; barrage detachments
         1.0: blocking units; who had surrendered; torture chamber{,s}; mass grave{,s}
+        1.0: human shield{,s}
         1.0: war criminal{,s}; human rights violations; forcibly mobili{s,z}ed; passporti{s,z}ation
         1.0: mass burial{,s}; deported children; return of # children; return of ukrainian children
         0.9: icc; tribunal{,s}; deport{ed,ation,ations,ing,s}; torture{,d,s}; atrocit{y,ies}
@@ -589,6 +613,8 @@ _RULES: dict[str, str] = {
         1.0: partial mobili{s,z}ation; foreign agent{,s}; levada; vtsiom; navalny; fake news law
         1.0: discrediting the army; kremlin critic{,s}; russian field; critics of the war
         1.0: confiscat* property; single voting day; roskomnadzor
+        0.8: secretary of the security|state council; security|state council secretary
+        0.8: successor to putin
         0.9: wagner; repression{,s}; state duma; justifying terrorism; extremism charges
         0.8: mobile internet; restrict{,s,ed,ing} mobile internet
         0.8: riot police; dispers{e,ed,es,ing} the|a crowd|crowds|protesters|protest|protests|rally
@@ -629,6 +655,7 @@ _RULES: dict[str, str] = {
         1.0: nabiullina; belt tightening; tighten their belts; oil and gas revenues
         1.0: industrial output; industrial production; capital flight; budget revenue{,s}
         1.0: national wealth fund; exchange rate; labour market; labor market
+        0.8: exports to russia; imports from russia; trade turnover; recycling fee
         0.8: inflation; recession; consumer prices; labour shortage; labor shortage; siluanov
         0.8: central bank; interest rate{,s}; rouble; ruble; gdp; economic growth; car sales
         0.8: net loss; net profit; annual loss; dividend{,s}; overheating; gold reserves
@@ -654,6 +681,10 @@ _RULES: dict[str, str] = {
         1.0: ramp up production; drone factory; drone production; missile production; tank factory
         1.0: gunpowder plant; production line{,s}; assembly line{,s}; co production
         1.0: licensed production; defen{c,s}e manufacturer{,s}; strategic industries
+        1.0: financ{e,es,ed,ing}|fund{,s,ed,ing} production
+        1.0: financ{e,es,ed,ing}|fund{,s,ed,ing} the production
+        0.8: expand{,s,ed,ing} plants|production|capacity|factories; new capacity
+        0.8: defen{c,s}e groups
         1.0: serial production; mass production; boost{,ed,s,ing} production
         1.0: increas{e,ed,es,ing} production; production capacit{y,ies}
         0.9: ukroboronprom; rostec; uralvagonzavod; rheinmetall; kalashnikov; bae systems; alabuga
@@ -1171,6 +1202,8 @@ def _is_background(tokens: list[str], start: int, end: int) -> bool:
             return True
         if word == "after" and k and tokens[k - 1] in _DURATIONS:  # months after an attack
             return True
+        if word == "after" and _is_consequence(tokens, k):  # rationing after strikes on ...
+            return True
         if word == "over" and not _is_count(tokens[k + 1]):  # warrants over strikes on ...
             return True
     n = len(tokens)
@@ -1192,6 +1225,33 @@ def _is_background(tokens: list[str], start: int, end: int) -> bool:
             ):
                 return True
     return False
+
+
+# Words of harm or damage in a sentence with "after" make it a report of the event itself ("two
+# were killed after a missile hit ..."); without them the event is the cause of other news.
+_EVENT_NEWS = frozenset(
+    _words(
+        "kill killed killing injured injuring wounded wounding dead died dies death deaths hurt "
+        "casualties destroyed damaged hit ablaze fire fires burning blaze explosions explosion "
+        "struck evacuated rubble sirens alert shot intercepted downed wreckage debris toll "
+        "attacked bodies victims advanced captured repelled fighting fell"
+    )
+)
+
+
+def _is_consequence(tokens: list[str], after: int) -> bool:
+    """Whether a sentence "<news> after <event>" reports other news than the event: "rationing
+    after strikes on refineries", but not "outages after strikes damaged plants" or "... after
+    shelling that killed 25"."""
+    start = after
+    while start > 0 and tokens[start - 1] not in _BOUNDARIES:
+        start -= 1
+    end = after
+    while end < len(tokens) and tokens[end] not in _BOUNDARIES:
+        end += 1
+    if after - start < 3:  # "After the strike, ..." opens the sentence: it is the news
+        return False
+    return not any(token in _EVENT_NEWS for token in tokens[start:end])
 
 
 def _in_list(tokens: list[str], start: int, end: int) -> bool:

@@ -413,6 +413,39 @@ CONVENTIONS = [
         set(),
     ),
     (
+        "strike as the cause of other news",
+        "Authorities in Crimea introduced petrol rationing after Ukrainian strikes on "
+        "refineries in Krasnodar region.",
+        {"energy"},
+        {"strikes"},
+    ),
+    (
+        "strike reported with its damage",
+        "Oil prices rose 2% after Ukrainian drones hit the Primorsk terminal and set a tank "
+        "ablaze.",
+        {"strikes", "energy"},
+        set(),
+    ),
+    (
+        "the front in passing",
+        "The mayor unveiled a memorial to soldiers from the city who died at the front.",
+        set(),
+        {"frontline"},
+    ),
+    (
+        "talks in their own words",
+        "Peskov said Moscow remains open to direct negotiations between Russia and Ukraine "
+        "aimed at a just and lasting peace.",
+        {"peace-talks"},
+        set(),
+    ),
+    (
+        "aid Ukraine buys or is told",
+        "The United States resumed intelligence sharing with Ukraine after a week-long pause.",
+        {"military-aid"},
+        set(),
+    ),
+    (
         "toll outside a strike",
         "UN investigators said the militia was responsible for the killing of hundreds of "
         "civilians in Darfur, a crime against humanity.",
