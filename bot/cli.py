@@ -192,11 +192,6 @@ async def run_ingest(env: Env, inputs: Sequence[str], date: dt.date | None) -> S
         bar.close()
 
 
-def topic_label(catalogue: Catalogue, slug: str) -> str:
-    topic = catalogue.get(slug)
-    return topic.label if topic is not None else slug
-
-
 def echo_summary(summary: Summary, catalogue: Catalogue) -> None:
     click.echo(
         f"digests: {summary.new} new, {summary.known} known, {summary.replaced} replaced"
@@ -204,11 +199,10 @@ def echo_summary(summary: Summary, catalogue: Catalogue) -> None:
     click.echo(f"items stored: {summary.items}")
     if summary.topics:
         click.echo("topics:")
-        counts = sorted(summary.topics.items(),
-                        key=lambda pair: (-pair[1], topic_label(catalogue, pair[0])))
-        width = max(len(topic_label(catalogue, slug)) for slug, _ in counts)
-        for slug, count in counts:
-            click.echo(f"  {topic_label(catalogue, slug):<{width}}  {count:>4}")
+        counts = catalogue.labelled_counts(summary.topics)
+        width = max(len(label) for label, _ in counts)
+        for label, count in counts:
+            click.echo(f"  {label:<{width}}  {count:>4}")
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     if summary.errors:

@@ -62,8 +62,7 @@ def fetch_items(svc: Services, query: Query, offset: int, limit: int) -> list[St
 
 
 def title_of(svc: Services, query: Query) -> str:
-    topic = svc.catalogue.get(query.value) if query.kind == "topic" else None
-    return topic.label if topic else query.value
+    return svc.catalogue.label(query.value) if query.kind == "topic" else query.value
 
 
 def day_of(item: StoredItem) -> dt.date:

@@ -305,8 +305,7 @@ class BriefingComposer:
     def _title(self, heading: str) -> str:
         kind, value = heading[:2], heading[2:]
         if kind == "t:":
-            topic = self.catalogue.get(value)
-            return topic.label if topic is not None else value
+            return self.catalogue.label(value)
         return f"“{value}”"
 
     # ------------------------------------------------------------ one heading

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -86,6 +86,16 @@ class Catalogue:
 
     def get(self, slug: str) -> Topic | None:
         return self._by_slug.get(slug)
+
+    def label(self, slug: str) -> str:
+        """The topic's label, or the slug itself when the catalogue has no such topic."""
+        topic = self._by_slug.get(slug)
+        return topic.label if topic is not None else slug
+
+    def labelled_counts(self, counts: Mapping[str, int]) -> list[tuple[str, int]]:
+        """(label, count) pairs, most items first, then by label."""
+        pairs = [(self.label(slug), count) for slug, count in counts.items()]
+        return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 
     def resolve(self, name: str) -> Topic | None:
         """The topic whose slug or label is `name`, ignoring case, spaces and hyphens."""

@@ -582,3 +582,12 @@ def test_classify_agrees_with_careful_readers(catalogue, split):
     assert items
     pairs = [(topics_of(i["text"], catalogue), set(i["topics"])) for i in items]
     assert micro_f1(pairs) >= 0.85
+
+
+def test_labels_fall_back_to_the_slug_and_counts_sort_most_first(catalogue: Catalogue) -> None:
+    assert catalogue.label("peace-talks") == "Peace talks"
+    assert catalogue.label("Black Sea Fleet") == "Black Sea Fleet"
+    counts = {"nato": 2, "sanctions": 5, "energy": 2, "wagner": 1}
+    assert catalogue.labelled_counts(counts) == [
+        ("Sanctions", 5), ("Energy", 2), ("NATO", 2), ("wagner", 1),
+    ]

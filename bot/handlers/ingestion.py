@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 
 from telegram import Document, Message, MessageOriginChannel, Update
@@ -56,19 +55,10 @@ def store_text(
     )
 
 
-def labelled(svc: Services, counts: Mapping[str, int]) -> list[tuple[str, int]]:
-    """(label, count) for the topics new items got, most first."""
-    pairs = [
-        (topic.label if (topic := svc.catalogue.get(slug)) else slug, count)
-        for slug, count in counts.items()
-    ]
-    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
-
-
 async def answer_result(update: Update, context: Context, name: str, result: IngestResult) -> None:
     svc = services(context)
     await reply(update, context, "ingested", subject=name, result=result,
-                topics=labelled(svc, result.topic_counts))
+                topics=svc.catalogue.labelled_counts(result.topic_counts))
 
 
 async def document(update: Update, context: Context) -> None:
@@ -123,7 +113,7 @@ async def ingest(update: Update, context: Context) -> None:
         summary = await ingest_inputs(svc.store, svc.catalogue, [url], now=svc.now(),
                                       client=client, max_bytes=svc.settings.max_file_bytes)
     await reply(update, context, "ingested_url", url=url, summary=summary,
-                topics=labelled(svc, summary.topics))
+                topics=svc.catalogue.labelled_counts(summary.topics))
 
 
 async def channel_post(update: Update, context: Context) -> None:
