@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -12,12 +10,10 @@ from telegram.error import BadRequest
 from bot.context import Context, services
 from bot.views import View
 
-_TAG = re.compile(r"<[^>]+>")
-
 
 def render_plain(context: Context, template: str, **values: Any) -> str:
     """A template as plain text, for callback answers (Telegram does not parse HTML there)."""
-    return html.unescape(_TAG.sub("", services(context).composer.render(template, **values)))
+    return services(context).composer.plain(template, **values)
 
 
 def _thread(update: Update) -> int | None:

@@ -6,6 +6,7 @@ user is escaped; StrictUndefined turns a typo in a template into an error in tes
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -80,19 +81,25 @@ class Composer:
         self.env.filters["extract"] = extract
         self.env.filters["highlight"] = highlight
 
-    def render(self, name: str, **context: Any) -> str:
-        """Render `templates/<name>.html.j2`; blank lines in excess are squeezed."""
-        text = self.env.get_template(f"{name}.html.j2").render(**context)
+    def render(self, template: str, /, **context: Any) -> str:
+        """Render `templates/<template>.html.j2`; blank lines in excess are squeezed.
+
+        Positional-only, so a template may have a variable called `name` (buttons.html.j2).
+        """
+        text = self.env.get_template(f"{template}.html.j2").render(**context)
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
-    def label(self, name: str, **context: Any) -> str:
-        """The plain text of the inline button `name` in `templates/buttons.html.j2`.
+    def plain(self, template: str, /, **context: Any) -> str:
+        """A template as plain text, for places Telegram does not parse HTML (buttons, alerts).
 
-        Button text is not HTML: the template escapes as usual and the result is unescaped,
-        so `&` and `<` in a topic or a search come out as typed.
+        Tags are dropped before entities are decoded, so `&` and `<` from a digest or a user
+        come out as typed and never as markup.
         """
-        rendered = self.env.get_template("buttons.html.j2").render(name=name, **context)
-        return Markup(rendered).unescape().strip()
+        return html.unescape(_TAG.sub("", self.render(template, **context)))
+
+    def label(self, name: str, **context: Any) -> str:
+        """The text of the inline button `name` in `templates/buttons.html.j2`."""
+        return self.plain("buttons", name=name, **context)
 
     def pack(
         self, blocks: Iterable[str], limit: int = MESSAGE_LIMIT, sep: str = "\n\n"
