@@ -1018,14 +1018,6 @@ class Store:
         rows = self.db.query(f"SELECT * FROM deliveries {where} ORDER BY id", params)
         return [_delivery(row) for row in rows]
 
-    def delivery_counts(self, *, since: dt.datetime | None = None) -> dict[str, int]:
-        """How many deliveries ended in each status (for /stats)."""
-        rows = self.db.execute(
-            "SELECT status, count(*) FROM deliveries WHERE updated_at > ? GROUP BY status",
-            [_lower(since)],
-        )
-        return {row[0]: row[1] for row in rows}
-
 
 FEED_COLUMNS = (
     "url, etag, last_modified, last_polled, last_ok, last_error, failures, error_reported"
