@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from briefings.compose import Composer, extract
 from briefings.models import StoredItem, Subscriber
-from briefings.sources import outlet_key
+from briefings.sources import distinct_outlets
 from briefings.store import Store
 from briefings.stories import Story, cluster
 from briefings.topics import Catalogue
@@ -405,10 +405,8 @@ def _headline_and_summary(item: StoredItem) -> tuple[str, str]:
 
 def _sources(items: Sequence[StoredItem], digest_names: dict[int, str]) -> tuple[str, ...]:
     """Every outlet the items name; an item that names none counts as its digest."""
-    seen: dict[str, str] = {}
-    for item in items:
-        names = item.sources or ((digest_names.get(item.digest_id) or "",))
-        for name in names:
-            if name:
-                seen.setdefault(outlet_key(name), name)
-    return tuple(seen.values())
+    return distinct_outlets(
+        name
+        for item in items
+        for name in item.sources or (digest_names.get(item.digest_id) or "",)
+    )

@@ -149,6 +149,15 @@ def outlet_key(name: str) -> str:
     return _SAME_OUTLET.get(plain, plain)
 
 
+def distinct_outlets(names: Iterable[str]) -> tuple[str, ...]:
+    """Names as given, first one per outlet (see `outlet_key`), blanks skipped."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if name:
+            seen.setdefault(outlet_key(name), name)
+    return tuple(seen.values())
+
+
 @lru_cache(maxsize=4096)
 def is_outlet(name: str) -> bool:
     words = normalise_source(name).lower().split()

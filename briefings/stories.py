@@ -20,7 +20,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from briefings.models import StoredItem
-from briefings.sources import outlet_key
+from briefings.sources import distinct_outlets
 
 LEAD_SENTENCES = 3  # of an item's text, after its headline
 MIN_SHARED = 4  # content words two sentences must share
@@ -60,11 +60,7 @@ class Story:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        seen: dict[str, str] = {}
-        for item in self.items:
-            for source in item.sources:
-                seen.setdefault(outlet_key(source), source)
-        return tuple(seen.values())
+        return distinct_outlets(source for item in self.items for source in item.sources)
 
     @property
     def latest(self) -> dt.datetime:
