@@ -18,7 +18,7 @@ from bot.errors import on_error
 from bot.handlers import admin, briefing, groups, help, ingestion, queries, subscriptions
 from bot.handlers import settings as chat_settings
 from bot.jobs import schedule_jobs
-from bot.request import ShardedRequest
+from bot.request import AiohttpRequest
 from bot.settings import Settings
 from briefings.compose import Composer
 from briefings.store import Store
@@ -54,8 +54,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        # JSON bodies over several small pools: see bot/request.py. Long polling keeps PTB's.
-        builder = builder.request(ShardedRequest())
+        # aiohttp for the fan-out: see bot/request.py. Long polling keeps PTB's own class.
+        builder = builder.request(AiohttpRequest())
     application = builder.build()
     application.bot_data[SERVICES] = Services(
         settings=settings,
