@@ -215,6 +215,8 @@ _ANCHORS = {
         1: russia; russian{,s}; kremlin; moscow; putin; duma; rouble{,s}; ruble{,s}; wagner
         1: st petersburg; yekaterinburg; novosibirsk; kazan; perm; chelyabinsk; belgorod; kursk
         1: bryansk; rostov; krasnodar; dagestan; chechnya; chechen; tatarstan; siberia*; fsb
+        1: navalny*; shoigu; belousov; peskov; lavrov; medvedev; gerasimov; prigozhin; kadyrov
+        1: nabiullina; siluanov; mishustin; sobyanin; zakharova; patrushev; kiriyenko; levada
     """,
     "^ukraine": """
         1: ukraine; ukrainian{,s}; kyiv; kiev; zelensky*; zelenskiy*; zelenskyy*; shmyhal
@@ -320,6 +322,9 @@ _RULES: dict[str, str] = {
         0: accession negotiation{,s}; accession talks; membership talks; trade talks
         0: trade negotiations; peace treaty; peace of mind; negotiating cluster{,s}
         0: nuclear talks; nuclear negotiations
+        1.0: open to negotiations|talks; openness to negotiations|talks; compromise settlement
+        1.0: prerequisites for negotiations|talks; basis for negotiations|talks
+        0.8: towards|toward negotiations|talks; realities on the ground
     """,
     "frontline": """
         1.0: counteroffensive{,s}; counter offensive{,s}; offensive operations; heavy fighting
@@ -377,6 +382,13 @@ _RULES: dict[str, str] = {
         0: withdr{ew,awn,aw,aws} from the competition|market|programme|program|summit|bid|accord
         0: withdr{ew,awn,aw,aws} from the candidacy; front page; front of; popular front
         0: front companies; front company; eastern flank; western flank
+        1.0: ground assault{,s}; sq km; square kilomet{res,ers}
+        0.8: deepstate; of ukrainian territory; garrison{,s}; barracks
+        0.3: crossed into
+        0.6: seizing; border villages; closer to the border; build up
+        0.6: from the border; border with finland|belarus|ukraine|russia
+        0: advanced ai|chips|technology|technologies|weapons|systems|semiconductors
+        0: advanced fighter|fighters|missile|missiles|drones
     """,
     "strikes": """
         1.0: missile strike{,s}; drone strike{,s}; air strike{,s}; airstrike{,s}
@@ -424,6 +436,11 @@ _RULES: dict[str, str] = {
         -0.6: sabotage{,d}; saboteur{,s}; arson; unclear cause; cause was|is not|unknown
         -0.6: cause was|is under investigation; cause was|is being investigated|established
         -0.6: cause was|is unclear
+        0.8: sank; sunk; missile|drone|rocket|shell landed
+        0.7: sea drone{,s}; naval drone{,s}
+        0: ministry of infrastructure; infrastructure ministry; salvo of up to; total salvo
+        0: intercepted call|calls|conversation|conversations|communications|recording|messages
+        0: call|conversation|recording was intercepted
     """,
     "energy": """
         1.0: refiner{y,ies}; oil refinery; power plant{,s}; power station{,s}; thermal power
@@ -433,7 +450,8 @@ _RULES: dict[str, str] = {
         1.0: power outage{,s}; blackout{,s}; substation{,s}; hydroelectric; oil production
         1.0: fuel terminal{,s}; gas condensate; gas field{,s}; oil field{,s}; rolling blackouts
         1.0: electricity imports|exports; heating season; combined heat and power; energy security
-        1.0: oil revenue{,s}; energy revenues; urals crude; thermal power plant{,s}
+        1.0: urals crude; thermal power plant{,s}
+        0.6: oil revenue{,s}; energy revenues
         1.0: russian gas|oil|lng|crude; thermal plant{,s}; heat plant{,s}; chp plant{,s}
         0.9: opec; ukrenergo; gazprom; rosneft; lukoil; naftogaz; energoatom; iaea; lng; brent
         0.9: novatek; transneft; chp; nuclear plant{,s}; reactor{,s}; power unit{,s}
@@ -488,7 +506,8 @@ _RULES: dict[str, str] = {
         0.8: first batch; fund weapons; military financing; fund{,s,ing} ukraine
         0.8: sell{,s,ing} weapons; fund the production
         0.7: f 16{,s}; f16{,s}; taurus; pledg{e,ed,es,ing}; supplemental
-        0.6: deliver{,s,ed,ing}; deliver{y,ies}; ammunition; patriot{,s}; nasams; iris t
+        0.6: deliver{,s,ed,ing}; deliver{y,ies}; patriot{,s}; nasams; iris t
+        0.5: ammunition
         0.6: leopard{,s}; abrams; bradley{,s}; marder{,s}; gepard{,s}; atacms; million rounds
         0.6: air defence system{,s}; air defense system{,s}; funding bill; spending bill
         0.6: artillery rounds; military equipment; samp t; restrictions on the use
@@ -505,6 +524,12 @@ _RULES: dict[str, str] = {
         0.2: send{,s,ing}; sent; provid{e,ed,es,ing}; supply; supplies; allies; partners
         0: visit to ukraine; trip to ukraine; return to ukraine; to ukraine eu
         -0.6: to russia; for russia; russia with
+        0.8: supplied|provided|delivered|sent|given|shipped to ukraine|kyiv
+        0.8: provided|supplied weapons|missiles|arms; range restrictions
+        0.8: use of western|usa|american|british|french|german weapons|missiles
+        0.8: supplies of ammunition|artillery|weapons|shells|missiles|arms
+        0.5: long range missiles; lift restrictions
+        0: humanitarian aid|assistance|cargo|supplies
     """,
     "north-korea": """
         1.0: @north korea; @north korean{,s}; @pyongyang; kim jong un; @dprk; kn 23; kn 24
@@ -536,6 +561,16 @@ _RULES: dict[str, str] = {
         0.4: brussels; veto{,ed,es,ing}; budapest; 26 leaders; kaja kallas; kallas
         0.25: hungary; hungarian; orban
         0.2: european; europe
+        1.0: eu negotiators|capitals|lawmakers|legislators|governments|institutions|ban|bans
+        1.0: eu extends|extended|renews|renewed|prolongs|prolonged|banned|lifts|lifted|agrees
+        1.0: european peace facility
+        1.0: eu approves|adopts|opens|opened|launches|launched|gives|gave|imposes|targets|adds
+        1.0: eu added|lists|listed|freezes|froze|sends|sent
+        0.8: @european commission
+        0.6: euroclear
+        0.8: general court
+        0.4: commission
+        0: election commission; electoral commission; commission for|on human rights
     """,
     "nato": """
         1.0: nato summit; nato membership; nato accession; nato bid; nato secretary general
@@ -589,6 +624,12 @@ _RULES: dict[str, str] = {
         0.2: food; children; church{,es}; museum{,s}; theat{re,er}; cathedral{,s}; refugee camp{,s}
         0.2: humanitarian corridor; aid package{,s}; military aid; residents
         0: military assistance; security assistance; reconstruction of infrastructure
+        0.8: reunited with; temporary accommodation; documented damage; direct damage
+        0.6: resettle{,d,ment}; relocate residents; damage to ukraine|ukrainian
+        0.5: # consumers|households|subscribers
+        0.4: kindergarten{,s}; restoration of
+        0.8: relief agency; relief agencies
+        0.6: people fled|had fled|have fled
     """,
     "war-crimes": """
         1.0: war crime{,s}; crime{,s} against humanity; genocide; genocidal
@@ -616,6 +657,10 @@ _RULES: dict[str, str] = {
         0.3: prosecut{e,ed,ion,or,ors}; evidence; absentia; violations
         0.2: investigation{,s}; investigators; charged
         0: internal inquiry; execution of the budget
+        1.0: illegal deportation{,s}; laws and customs of war
+        0.8: transferred from occupied; shot for retreating; for retreating; unarmed civilian{,s}
+        0.8: shot their own; commanders shot
+        0.6: granted russian citizenship; foster families; were transferred
     """,
     "russia-politics": """
         1.0: contract{,s} with the defen{c,s}e ministry; contract{,s} with the ministry
@@ -659,6 +704,9 @@ _RULES: dict[str, str] = {
         0.2: fined; justice ministry; governor; vote
         0.1: court
         0: draft budget{,s}|law{,s}|bill{,s}|resolution{,s}|legislation|proposal{,s}|amendment{,s}
+        0.8: support for|support the special|military operation; charged with terrorism
+        0.8: terrorism charges; treason charges; mediazona; ovd info
+        0.6: pollster{,s}
     """,
     "russia-economy": """
         1.0: key rate; key interest rate; budget deficit; russian economy; russia economy
@@ -714,11 +762,19 @@ _RULES: dict[str, str] = {
         0.6: domestic production
         0.5: components for; order{,s} for; record order; largest order
         0.5: factory; factories
-        0.4: plant; produces; produced; produce; per month; kamyshin; tripled; doubled; gunpowder
+        0.4: plant{,s}; produces; produced; produce; per month; kamyshin; tripled; doubled
+        0.4: gunpowder
         0.4: explosives; tnt
         0.3: restock*; stockpile{,s}
         0.2: per year
         0: power plant{,s}; nuclear plant{,s}; thermal plant{,s}; oil production; gas production
+        1.0: defen{c,s}e industrial strategy|programme|program; under licen{c,s}e
+        1.0: production of missiles|tanks|drones|shells|ammunition|weapons|munitions
+        1.0: projectile line{,s}; projectile plant{,s}
+        0.8: rounds|shells|projectiles a|per month|year; contract modification
+        0.8: ukrainian manufacturers|producers|makers; made in ukraine; built under
+        0.5: billion|million contract{,s}
+        0.6: churn{,s,ed,ing} out
     """,
     "middle-east": """
         1.0: @gaza; @hezbollah; @houthi{,s}; west bank; @rafah; jabalia; middle east; khan younis
@@ -731,6 +787,7 @@ _RULES: dict[str, str] = {
         0.5: @egypt; @saudi; @riyadh; @cairo; hostages; arab countries; arab states
         0.3: nuclear programme|program
         0.2: iranian made; iranian drones
+        0: iranian designed|made|built|developed|supplied shahed*|drone*|missile*
     """,
     "china": """
         1.0: xi jinping; people liberation army; south china sea; @taiwan; chinese foreign ministry
@@ -761,6 +818,7 @@ _RULES: dict[str, str] = {
         0.4: biden; rubio; hegseth
         0.3: washington; pentagon; defen{c,s}e secretary; lloyd austin; usa; vote{,d,s}; campaign
         0.3: rally
+        0: party congress; rare congress; congress of deputies|people
     """,
     "technology": """
         1.0: artificial intelligence; cyberattack{,s}; cyber attack{,s}; cyber operation{,s}
@@ -786,6 +844,8 @@ _RULES: dict[str, str] = {
         0.3: social media; platform{,s}
         0.2: drones; drone
         0: technological leap; capabilities and technology
+        1.0: tiktok; bytedance
+        0.8: prototype{,s}; sixth generation; fifth generation
     """,
 }
 
@@ -1190,7 +1250,7 @@ _BACKGROUND_BEFORE = frozenset(
         "since despite before simulating simulate simulated simulation simulations protect "
         "protects protected protecting protection shield shielding defend defending threat "
         "threats fear fears risk prevent preventing deter deterring rehearse rehearsed rehearsing "
-        "caused due because"
+        "caused due because citing"
     )
 )
 _MONTHS = frozenset(
