@@ -28,7 +28,7 @@ from briefings.topics import Catalogue, classify
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "digests"
 CACHE = Path(__file__).resolve().parent / ".cache"
-VERSION = 1  # bump when the generated data changes, so cached databases are rebuilt
+VERSION = 2  # bump when the generated data changes, so cached databases are rebuilt
 
 # Places that appear in the samples and their neighbours: swapped for one another lightly.
 PLACES = (

@@ -8,6 +8,7 @@ copy, so the cache never changes under a measurement.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -126,10 +127,17 @@ class Workspace:
                 _remove(stale)
 
     def copy(self, source: Path, name: str) -> Path:
-        """A fresh working copy of a cached database."""
+        """A fresh working copy of a cached database, already on disk.
+
+        The copy leaves its whole file as dirty pages in the OS cache, and SQLite's first fsync
+        (at a WAL checkpoint) would then write out the entire database: that belongs to the
+        copy, not to the figure being measured.
+        """
         target = self.cache / f"work-{name}.db"
         _remove(target)
         shutil.copyfile(source, target)
+        with target.open("rb+") as copied:
+            os.fsync(copied.fileno())
         return target
 
     def discard(self, path: Path) -> None:

@@ -239,6 +239,7 @@ _ANCHORS = {
         1: treasury department; commerce department; secretary of state
         1: usa; american{,s}; washington; congress; senate; white house; biden; trump; pentagon
         1: republican{,s}; democrat{,s}; gop; house of representatives; capitol; speaker johnson
+        1: america
     """,
     "^war": """
         1: war; israel; nato; aid; invasion; military
@@ -287,6 +288,8 @@ _RULES: dict[str, str] = {
         0.2: microchips; chips; electronics; components; tanker{,s}
         0: sanctions relief; despite sanctions; unprecedented sanctions; western sanctions
         0: usa sanctions on iran|cuba|venezuela
+        1.0: froze the assets of; freezing the assets of
+        0.8: banned sales|sale of
     """,
     "peace-talks": """
         1.0: peace talks; peace negotiation{,s}; peace deal{,s}; peace plan{,s}; peace formula
@@ -320,11 +323,14 @@ _RULES: dict[str, str] = {
         0.4: peace; withdrawal of all russian troops
         0.3: talks; diplomacy; envoy{,s}; hostage{,s}; conditions; demands; terms
         0: accession negotiation{,s}; accession talks; membership talks; trade talks
-        0: trade negotiations; peace treaty; peace of mind; negotiating cluster{,s}
+        0.8: peace treaty
+        0: trade negotiations; peace of mind; negotiating cluster{,s}
         0: nuclear talks; nuclear negotiations
         1.0: open to negotiations|talks; openness to negotiations|talks; compromise settlement
         1.0: prerequisites for negotiations|talks; basis for negotiations|talks
         0.8: towards|toward negotiations|talks; realities on the ground
+        0.8: to the table; freeze along; freeze on the current line
+        0: membership negotiations; accession negotiations with; membership negotiations with
     """,
     "frontline": """
         1.0: counteroffensive{,s}; counter offensive{,s}; offensive operations; heavy fighting
@@ -348,7 +354,8 @@ _RULES: dict[str, str] = {
         0.8: marginally advanced; advanced near|into|toward|towards; assaults near; attacked near
         0.8: infiltrat*
         0.8: repel{,s,led,ling}; repulsed; recaptur*; stalemate; attritional; geolocated
-        0.8: withdrawal of troops|forces; new offensive; advanced; advancing; outskirts
+        0.8: withdrawal of troops|forces; new offensive; advanced; advancing
+        0.5: outskirts
         0.8: full control; ground troops
         0.7: logistics routes|route|lines|line|hub{,s}; supply lines|routes|route
         0.7: retreat{,s,ed,ing}; trench{,es}; fortifications; skirmish*
@@ -382,13 +389,16 @@ _RULES: dict[str, str] = {
         0: withdr{ew,awn,aw,aws} from the competition|market|programme|program|summit|bid|accord
         0: withdr{ew,awn,aw,aws} from the candidacy; front page; front of; popular front
         0: front companies; front company; eastern flank; western flank
-        1.0: ground assault{,s}; sq km; square kilomet{res,ers}
+        1.0: ground assault{,s}; lightning offensive
+        0.6: sq km; square kilomet{res,ers}
         0.8: deepstate; of ukrainian territory; garrison{,s}; barracks
         0.3: crossed into
         0.6: seizing; border villages; closer to the border; build up
         0.6: from the border; border with finland|belarus|ukraine|russia
         0: advanced ai|chips|technology|technologies|weapons|systems|semiconductors
         0: advanced fighter|fighters|missile|missiles|drones
+        0.8: lines collapse{,d}; lines collapsing
+        0.5: break|broke into
     """,
     "strikes": """
         1.0: missile strike{,s}; drone strike{,s}; air strike{,s}; airstrike{,s}
@@ -401,7 +411,7 @@ _RULES: dict[str, str] = {
         1.0: large scale attack; retaliatory strike{,s}
         0.9: bombard*; barrage; salvo{,s}; air raid alert{,s}; air raid sirens
         0.8: dropped explosives|bombs|munitions|grenades; drone{,s} dropped; bomb{,s} dropped
-        0.8: jets|warplanes|aircraft|planes|helicopters struck|bombed|pounded|hit|targeted
+        0.8: jets|warplanes|aircraft|planes|helicopters struck|bombed|pounded|pound|hit|targeted
         0.8: russian|ukrainian|israeli|israel|russia|ukraine|iranian|houthi strike{,s}
         0.8: missile{,s}|drone{,s}|rocket{,s} kill{,s,ed,ing}; fir{ed,es,ing} # of rockets|missiles
         0.8: shells hit; shell hit; intercepted; interception{,s}; downed; downs; downing; bombing
@@ -530,6 +540,7 @@ _RULES: dict[str, str] = {
         0.8: supplies of ammunition|artillery|weapons|shells|missiles|arms
         0.5: long range missiles; lift restrictions
         0: humanitarian aid|assistance|cargo|supplies
+        0.6: lift{,s,ed,ing} the ban|restrictions; permission to hit|strike|use
     """,
     "north-korea": """
         1.0: @north korea; @north korean{,s}; @pyongyang; kim jong un; @dprk; kn 23; kn 24
@@ -630,6 +641,12 @@ _RULES: dict[str, str] = {
         0.4: kindergarten{,s}; restoration of
         0.8: relief agency; relief agencies
         0.6: people fled|had fled|have fled
+        0.8: no heating|water|electricity; bottled water
+        0.4: psychological care
+        -0.6: to|for soldiers|veterans|servicemen
+        0.7: lost power|electricity|heating|water; outage schedule{,s}
+        0.6: medical care; water utilities
+        0.3: rehabilitation
     """,
     "war-crimes": """
         1.0: war crime{,s}; crime{,s} against humanity; genocide; genocidal
@@ -650,7 +667,8 @@ _RULES: dict[str, str] = {
         0.7: massacre{,s}; disproportionate attacks; bucha; persecution; russification
         0.7: register of damage
         0.6: abduct{ed,ion,ions}; kidnap*; indiscriminate; surrender{ed,ing}; human rights council
-        0.6: re education; exhum{e,ed,ation,ations}; bodies; signs of torture
+        0.6: re education; exhum{e,ed,ation,ations}; bodies
+        1.0: signs of torture
         0.5: reasonable grounds; mistreatment; ill treatment; abuse{,s}; amnesty international
         0.4: human rights; prosecutor general; unlawful; illegal detention; take responsibility
         0.4: crimean tatars; reparations; ukrainian children
@@ -661,6 +679,7 @@ _RULES: dict[str, str] = {
         0.8: transferred from occupied; shot for retreating; for retreating; unarmed civilian{,s}
         0.8: shot their own; commanders shot
         0.6: granted russian citizenship; foster families; were transferred
+        0.8: zeroing; shot a wounded
     """,
     "russia-politics": """
         1.0: contract{,s} with the defen{c,s}e ministry; contract{,s} with the ministry
@@ -697,7 +716,8 @@ _RULES: dict[str, str] = {
         0.5: belousov; corruption; brib{e,es,ery}; terrorist attack; extremism
         0.5: extremist organi{s,z}ation
         0.4: fsb; oligarch{,s}; elite{,s}; patriotic; signing contracts; draft; election{,s}
-        0.4: yandex; gershkovich; society; maximum security; peskov; shoigu; regional governors
+        0.8: gershkovich
+        0.4: yandex; society; maximum security; peskov; shoigu; regional governors
         0.4: parliament speaker; migrants; nationalist{,s}
         0.3: putin; russians; arrested; detained; stormed; veterans; sentenced; signed a decree
         0.3: sign{,ed,ing} up; bonus{,es}; volunteers; payments
@@ -707,6 +727,8 @@ _RULES: dict[str, str] = {
         0.8: support for|support the special|military operation; charged with terrorism
         0.8: terrorism charges; treason charges; mediazona; ovd info
         0.6: pollster{,s}
+        0.8: back|backs|backing the special|military operation; accused of spying
+        0.6: fom; picket{,s,ed,ing}; public protest
     """,
     "russia-economy": """
         1.0: key rate; key interest rate; budget deficit; russian economy; russia economy
@@ -728,6 +750,8 @@ _RULES: dict[str, str] = {
         0.2: exports; # rubles|roubles; # million|billion rubles|roubles
         0: military budget; central bank assets; central bank reserves
         -1.0: ukraine|ukrainian economy; economy of ukraine; national bank of ukraine; nbu
+        0.8: income tax; profits tax; tax overhaul|reform|hike|increase; federal budget
+        0.6: trillion rubles|roubles
     """,
     "defense-industry": """
         1.0: artillery|armoured|armored|aircraft|rocket|warhead plant{,s}|factory|factories
@@ -797,7 +821,8 @@ _RULES: dict[str, str] = {
         0.7: @beijing
         0.5: china made; sino
         0.4: yuan
-        0.2: chinese brands; chinese companies; chinese firms; made in china; hong kong
+        0.5: made in china
+        0.2: chinese brands; chinese companies; chinese firms; hong kong
     """,
     "us-politics": """
         1.0: freedom caucus; government shutdown; stopgap; continuing resolution
@@ -819,6 +844,10 @@ _RULES: dict[str, str] = {
         0.3: washington; pentagon; defen{c,s}e secretary; lloyd austin; usa; vote{,d,s}; campaign
         0.3: rally
         0: party congress; rare congress; congress of deputies|people
+        0.8: trump|biden|vance names|named|nominates|nominated|picks|picked|taps|tapped
+        0.8: trump|biden|vance lifts|lifted|appoints|appointed|allows|allowed
+        0.8: trump|biden|vance authori{z,s}es|authori{z,s}ed|approves|approved
+        0.6: america|washington said|says|will|would|announced|approved|widened
     """,
     "technology": """
         1.0: artificial intelligence; cyberattack{,s}; cyber attack{,s}; cyber operation{,s}

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from bench.__main__ import main
+from bench.__main__ import _selected, main
 from bench.data import DigestMaker, SubscriberMaker, fill, load_corpus
 from bench.standin import StandIn
 from bot.sender import retry_seconds
@@ -148,3 +148,13 @@ def test_a_miniature_run_writes_results(tmp_path: Path) -> None:
     assert figures["delivery"]["detail"]["duplicated"] == 0
     assert figures["paid"]["detail"]["paid_accepted"] == figures["paid"]["detail"]["accepted"]
     assert not list((tmp_path / "cache").glob("work-*.db"))  # working copies are cleaned up
+
+
+def test_only_takes_figure_keys_and_runs_them_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _selected("paid, topic,search,ingest") == ["ingest", "queries", "paid"]
+    out = str(tmp_path / "results.json")
+    code = main(["--only", "topic,nonsense", "--cache", str(tmp_path), "--out", out])
+    assert code == 2
+    assert "unknown figure(s): nonsense" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import pytest
 from sqlite_utils import Database
 
 from briefings.models import Digest, Item
-from briefings.store import Store
+from briefings.store import FTS_AUTOMERGE, Store
 
 NOW = dt.datetime(2023, 11, 6, 6, 0, tzinfo=dt.UTC)
 
@@ -158,6 +158,12 @@ def test_stored_items_read_back_with_everything(store: Store) -> None:
 
 def test_a_file_database_uses_wal(store: Store) -> None:
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_search_index_merges_segments_eight_at_a_time(store: Store) -> None:
+    # The default (4) made merging most of the cost of ingesting into a large index.
+    row = store.db.execute("SELECT v FROM items_fts_config WHERE k = 'automerge'").fetchone()
+    assert row == (FTS_AUTOMERGE,) and FTS_AUTOMERGE == 8
 
 
 def test_reopening_the_file_keeps_the_data_and_does_not_migrate_again(tmp_path: Path) -> None:
