@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import httpx
@@ -31,6 +31,8 @@ class Services:
     catalogue: Catalogue
     composer: Composer
     clock: Callable[[], dt.datetime] = utc_now
+    # chat id -> the parts of a long paste received so far (see handlers/ingestion.py)
+    pastes: dict[int, list[str]] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -11,6 +11,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.fakeapi import FakeBotAPI
+from bot.handlers.ingestion import PART_MIN, join_parts
 from bot.settings import Settings
 from briefings.store import Store
 from tests.conftest import FIXTURES, SAMPLES
@@ -85,6 +86,53 @@ async def test_an_admins_long_pasted_text_is_ingested(
     await send(app, from_admin(SAMPLE_TEXT[:3000]))
     assert store.digest_count() == 1
     assert "<b>Stored</b> text:" in fake_api.last().text
+
+
+def telegram_parts(text: str, limit: int = 4096) -> list[str]:
+    """Cut a paste the way Telegram clients do: at the last newline before the limit, trimmed."""
+    parts = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        parts.append(text[:cut].strip())
+        text = text[cut:]
+    return [*parts, text.strip()]
+
+
+async def test_a_paste_cut_into_several_messages_is_one_digest(
+    app: Application, fake_api: FakeBotAPI, store: Store
+) -> None:
+    parts = telegram_parts(SAMPLE_TEXT)
+    assert len(parts) == 3 and len(parts[-1]) < PART_MIN
+    for part in parts:
+        await send(app, from_admin(part))
+
+    assert store.digest_count() == 1
+    assert store.item_count() == 30  # as from the file: no story lost or cut at a seam
+    (reply,) = fake_api.sent("sendMessage")
+    assert "<b>Stored</b> text (3 messages joined): 30 items in 18 sections" in reply.text
+    assert not app.job_queue.get_jobs_by_name(f"paste:{ADMIN}")  # type: ignore[union-attr]
+
+
+async def test_a_long_paste_with_no_further_part_is_stored_when_the_wait_ends(
+    app: Application, fake_api: FakeBotAPI, store: Store
+) -> None:
+    first = telegram_parts(SAMPLE_TEXT)[0]
+    await send(app, from_admin(first))
+    assert store.digest_count() == 0 and not fake_api.sent("sendMessage")
+
+    (waiting,) = app.job_queue.get_jobs_by_name(f"paste:{ADMIN}")  # type: ignore[union-attr]
+    await waiting.run(app)
+    assert store.digest_count() == 1
+    assert "<b>Stored</b> text:" in fake_api.last().text
+    await send(app, from_admin("sanctions"))  # the paste is over: a short text is a search again
+    assert fake_api.last().text.startswith("🔎")
+
+
+def test_the_seams_of_a_cut_paste_are_guessed_from_both_sides() -> None:
+    assert join_parts(["The EU agreed.", "Kyiv said"]) == "The EU agreed.\n\nKyiv said"
+    assert join_parts(["The EU agreed a new ", " package"]) == "The EU agreed a new package"
+    assert join_parts(["Sanctions", "• New US sanctions"]) == "Sanctions\n• New US sanctions"
+    assert join_parts(["Top stories", "2. Kherson"]) == "Top stories\n2. Kherson"
 
 
 async def test_a_forwarded_text_is_filed_under_the_forward_date(

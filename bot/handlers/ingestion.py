@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 
 from telegram import Document, Message, MessageOriginChannel, Update
@@ -26,11 +27,23 @@ from briefings.models import IngestResult
 
 log = logging.getLogger(__name__)
 LONG_TEXT = 400  # characters: an admin's text this long is a digest, not a search
+# Telegram cuts a paste longer than 4,096 characters into several messages, each near the limit.
+# A message at least PART_MIN long may be the first of several: the parts wait in Services.pastes
+# and are joined into one digest when a shorter one (the last part) arrives, or when PASTE_WAIT
+# seconds pass without another.
+PART_MIN = 3_500
+PASTE_WAIT = 4.0
 
 
-class _LongText(filters.MessageFilter):
+class _DigestText(filters.MessageFilter):
+    """A text long enough to be a digest, or the next part of a paste being collected."""
+
+    def __init__(self, pastes: dict[int, list[str]]) -> None:
+        super().__init__(name="DigestText")
+        self.pastes = pastes
+
     def filter(self, message: Message) -> bool:
-        return len(message.text or "") >= LONG_TEXT
+        return len(message.text or "") >= LONG_TEXT or message.chat_id in self.pastes
 
 
 async def read_document(svc: Services, document: Document) -> str:
@@ -92,14 +105,75 @@ def forward_url(message: Message) -> str | None:
 
 
 async def text(update: Update, context: Context) -> None:
-    """An admin's long or forwarded text in a private chat: a digest."""
+    """An admin's long or forwarded text in a private chat: a digest (or one part of one)."""
     message = update.effective_message
     if message is None or not message.text:
         return
     svc = services(context)
-    result = store_text(svc, message.text, name="text", url=forward_url(message),
-                        feed_date=forward_date(message))
-    await answer_result(update, context, "text", result)
+    if message.forward_origin is not None:  # a post of its own, with its own date and link
+        result = store_text(svc, message.text, name="text", url=forward_url(message),
+                            feed_date=forward_date(message))
+        await answer_result(update, context, "text", result)
+        return
+    svc.pastes.setdefault(message.chat_id, []).append(message.text)
+    _cancel_paste_job(context, message.chat_id)
+    if len(message.text) >= PART_MIN and context.job_queue is not None:
+        context.job_queue.run_once(
+            paste_complete, PASTE_WAIT, chat_id=message.chat_id, name=_paste_job(message.chat_id)
+        )
+        return
+    await store_paste(context, message.chat_id)
+
+
+def _paste_job(chat_id: int) -> str:
+    return f"paste:{chat_id}"
+
+
+def _cancel_paste_job(context: Context, chat_id: int) -> None:
+    if context.job_queue is not None:
+        for job in context.job_queue.get_jobs_by_name(_paste_job(chat_id)):
+            job.schedule_removal()
+
+
+async def paste_complete(context: Context) -> None:
+    """PASTE_WAIT passed without another part: what has arrived is the whole paste."""
+    if context.job is not None and context.job.chat_id is not None:
+        await store_paste(context, context.job.chat_id)
+
+
+_LIST_ITEM = re.compile(r"(?:[•●▪◦*\-–—]|\d{1,3}[.)])\s")
+_SENTENCE_END = (".", "!", "?", ":", ")", '"', "”", "»")
+
+
+def join_parts(parts: list[str]) -> str:
+    """Telegram trims the whitespace where it cut, so the seam is guessed: a list item starts a
+    line, a part that ends a sentence ends a paragraph, anything else was cut between words."""
+    text = parts[0].rstrip()
+    for part in (part.strip() for part in parts[1:]):
+        text += _seam(text, part) + part
+    return text
+
+
+def _seam(before: str, after: str) -> str:
+    if _LIST_ITEM.match(after):
+        return "\n"
+    return "\n\n" if before.endswith(_SENTENCE_END) else " "
+
+
+async def store_paste(context: Context, chat_id: int) -> None:
+    svc = services(context)
+    parts = svc.pastes.pop(chat_id, [])
+    if not parts:
+        return
+    subject = "text" if len(parts) == 1 else f"text ({len(parts)} messages joined)"
+    try:
+        result = store_text(svc, join_parts(parts), name="text")
+    except EmptyInput as error:
+        message = svc.composer.render("ingest_failed", subject=subject, reason=str(error))
+    else:
+        message = svc.composer.render("ingested", subject=subject, result=result,
+                                      topics=svc.catalogue.labelled_counts(result.topic_counts))
+    await context.bot.send_message(chat_id, message)
 
 
 @admins_only
@@ -148,7 +222,8 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(private & filters.Document.ALL, document))
     application.add_handler(
         MessageHandler(
-            private & admins & filters.TEXT & ~filters.COMMAND & (filters.FORWARDED | _LongText()),
+            private & admins & filters.TEXT & ~filters.COMMAND
+            & (filters.FORWARDED | _DigestText(svc.pastes)),
             text,
         )
     )
