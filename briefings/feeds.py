@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from briefings.fetch import Fetched, FetchError, NotModified, fetch_url
-from briefings.ingest import Summary, ingest_source
+from briefings.ingest import Summary, ingest_source_off_loop
 from briefings.models import Feed
 from briefings.store import Store
 from briefings.topics import Catalogue
@@ -51,10 +51,11 @@ async def poll_feeds(
 ) -> list[FeedReport]:
     """Poll every stored feed once, in order of addition."""
     feeds = store.feeds()
-    # Fetch concurrently; store one feed after another on this thread (SQLite stays on the loop).
+    # Fetch concurrently; parse in a worker thread; store one feed after another on this thread
+    # (SQLite stays on the loop's thread).
     responses = await asyncio.gather(*(_fetch(feed, client, max_bytes=max_bytes) for feed in feeds))
     return [
-        _record(store, catalogue, feed, response, now=now)
+        await _record(store, catalogue, feed, response, now=now)
         for feed, response in zip(feeds, responses, strict=True)
     ]
 
@@ -77,7 +78,7 @@ async def _fetch(
         return FetchError(feed.url, f"could not be read ({type(error).__name__}: {error})")
 
 
-def _record(
+async def _record(
     store: Store,
     catalogue: Catalogue,
     feed: Feed,
@@ -91,7 +92,7 @@ def _record(
         store.record_feed_ok(feed.url, etag=feed.etag, last_modified=feed.last_modified, now=now)
         return FeedReport(feed.url, not_modified=True)
     try:
-        summary = ingest_source(store, catalogue, response, now=now)
+        summary = await ingest_source_off_loop(store, catalogue, response, now=now)
     except Exception as error:  # a broken feed must not stop the others
         log.debug("ingesting feed %s failed", feed.url, exc_info=True)
         return _failed(store, feed.url, f"could not be ingested ({error})", now=now)

@@ -227,6 +227,32 @@ def ingest_source(
     return summary
 
 
+async def ingest_source_off_loop(
+    store: Store, catalogue: Catalogue, source: Source, *, now: dt.datetime
+) -> Summary:
+    """`ingest_source` for a running bot: parsing and classifying (the slow part, seconds for a
+    big feed) run in a worker thread so the event loop keeps answering commands; the store is
+    written on the loop's own thread, where its SQLite connection lives."""
+    summary = Summary()
+    if source.is_feed and not source.entries:
+        summary.warnings.append(f"{source.name}: the feed has no entries")
+    docs = documents(source)
+    prepared = await prepare_in_thread(catalogue, docs, now=now)
+    store_all(store, prepared, summary, now=now)
+    return summary
+
+
+async def prepare_in_thread(
+    catalogue: Catalogue, docs: Sequence[Document], *, now: dt.datetime,
+    date: dt.date | None = None,
+) -> list[Prepared]:
+    # One process (workers=1): forking a threaded server could copy a lock held by another
+    # thread into the child.
+    return await asyncio.to_thread(
+        lambda: list(prepare_all(catalogue, docs, now=now, date=date, workers=1))
+    )
+
+
 def prepare_document(
     catalogue: Catalogue, document: Document, *, now: dt.datetime, date: dt.date | None = None
 ) -> Prepared:
@@ -316,6 +342,19 @@ def _ingest_documents(
     progress: Progress | None,
 ) -> None:
     prepared = prepare_all(catalogue, docs, now=now, date=date)
+    store_all(store, prepared, summary, now=now, total=len(docs), progress=progress)
+
+
+def store_all(
+    store: Store,
+    prepared: Iterable[Prepared],
+    summary: Summary,
+    *,
+    now: dt.datetime,
+    total: int = 0,
+    progress: Progress | None = None,
+) -> None:
+    """Store prepared documents in batched transactions; each failure is one summary line."""
     done = 0
     for batch in _batches(prepared, BATCH):
         with store.db.atomic():
@@ -323,7 +362,7 @@ def _ingest_documents(
                 _store_one(store, item, summary, now=now)
                 done += 1
                 if progress is not None:
-                    progress(done, len(docs))
+                    progress(done, total)
 
 
 def _store_one(store: Store, prepared: Prepared, summary: Summary, *, now: dt.datetime) -> None:
@@ -390,8 +429,13 @@ async def ingest_inputs(
     max_bytes: int,
     date: dt.date | None = None,
     progress: Progress | None = None,
+    off_loop: bool = False,
 ) -> Summary:
-    """Files, directories, web pages and feeds, in order. Failures become summary errors."""
+    """Files, directories, web pages and feeds, in order. Failures become summary errors.
+
+    `off_loop` (a running bot): parse and classify in a worker thread, as
+    `ingest_source_off_loop` does; the command line uses every core instead.
+    """
     summary = Summary()
     # Fetch every URL at once (the client's pool bounds it); store in input order afterwards.
     read = await asyncio.gather(*(read_input(spec, client, max_bytes=max_bytes) for spec in inputs))
@@ -404,5 +448,9 @@ async def ingest_inputs(
                 summary.warnings.append(f"{source.name}: the feed has no entries")
             else:
                 docs.extend(documents(source))
-    _ingest_documents(store, catalogue, docs, summary, now=now, date=date, progress=progress)
+    if off_loop:
+        prepared = await prepare_in_thread(catalogue, docs, now=now, date=date)
+        store_all(store, prepared, summary, now=now, total=len(docs), progress=progress)
+    else:
+        _ingest_documents(store, catalogue, docs, summary, now=now, date=date, progress=progress)
     return summary

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from typing import Any
 
 import httpx
+import pytest
 
+from briefings import ingest
 from briefings.feeds import FeedReport, poll_feeds, sync_configured_feeds
 from briefings.store import Store
 from briefings.topics import Catalogue
@@ -152,3 +156,24 @@ async def test_a_polled_page_is_one_digest_replaced_when_it_changes(
     assert changed.new == 1
     assert store.digest_count() == 1
     assert store.search("Tuesday") and not store.search("Monday")
+
+
+async def test_entries_are_parsed_off_the_event_loop_and_stored_on_it(
+    store: Store, catalogue: Catalogue, client: httpx.AsyncClient, http_server: HTTPServerFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Parsing a big feed takes seconds; on the loop's thread it would hold up every command.
+    threads: set[int] = set()
+    real = ingest.prepare_document
+
+    def spying(*args: Any, **kwargs: Any) -> ingest.Prepared:
+        threads.add(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "prepare_document", spying)
+    url = http_server.route("/rss", rss(THURSDAY, FRIDAY), content_type="application/rss+xml")
+    sync_configured_feeds(store, [url], now=NOW)
+
+    (report,) = await poll(store, catalogue, client)
+    assert (report.new, report.items) == (2, 4)
+    assert threads and threading.get_ident() not in threads

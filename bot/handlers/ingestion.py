@@ -185,7 +185,8 @@ async def ingest(update: Update, context: Context) -> None:
     svc = services(context)
     async with svc.http_client() as client:
         summary = await ingest_inputs(svc.store, svc.catalogue, [url], now=svc.now(),
-                                      client=client, max_bytes=svc.settings.max_file_bytes)
+                                      client=client, max_bytes=svc.settings.max_file_bytes,
+                                      off_loop=True)
     await reply(update, context, "ingested_url", url=url, summary=summary,
                 topics=svc.catalogue.labelled_counts(summary.topics))
 
