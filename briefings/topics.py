@@ -221,6 +221,7 @@ _ANCHORS = {
     "^ukraine": """
         1: ukraine; ukrainian{,s}; kyiv; kiev; zelensky*; zelenskiy*; zelenskyy*; shmyhal
         1: kuleba; yermak; zaluzhn*; syrskyi; umerov; reznikov; podolyak; budanov; rada
+        1: ua; afu
     """,
     "^blacksea": """
         1: black sea; azov; crimea*; sevastopol; kerch; odesa; odessa; danube; izmail; reni
@@ -290,6 +291,9 @@ _RULES: dict[str, str] = {
         0: usa sanctions on iran|cuba|venezuela
         1.0: froze the assets of; freezing the assets of
         0.8: banned sales|sale of
+        1.0: tariffs on countries that; tariffs on buyers|importers of russian
+        0.8: front compan{y,ies}
+        0.5: phase out; imports of russian
     """,
     "peace-talks": """
         1.0: peace talks; peace negotiation{,s}; peace deal{,s}; peace plan{,s}; peace formula
@@ -331,6 +335,11 @@ _RULES: dict[str, str] = {
         0.8: towards|toward negotiations|talks; realities on the ground
         0.8: to the table; freeze along; freeze on the current line
         0: membership negotiations; accession negotiations with; membership negotiations with
+        1.0: russian and ukrainian delegations
+        1.0: talks in saudi arabia|istanbul|geneva|riyadh|jeddah|doha
+        0.8: price of peace
+        0.6: face to face; talks to start; hand back
+        0.5: delegations
     """,
     "frontline": """
         1.0: counteroffensive{,s}; counter offensive{,s}; offensive operations; heavy fighting
@@ -399,6 +408,9 @@ _RULES: dict[str, str] = {
         0: advanced fighter|fighters|missile|missiles|drones
         0.8: lines collapse{,d}; lines collapsing
         0.5: break|broke into
+        0.8: mech push; mechani{s,z}ed push; push ukrainian|russian forces|troops out
+        0.8: troops|forces towards|toward|to its|the eastern|western|northern|southern border
+        0.6: push{,es} on|towards|toward
     """,
     "strikes": """
         1.0: missile strike{,s}; drone strike{,s}; air strike{,s}; airstrike{,s}
@@ -423,7 +435,8 @@ _RULES: dict[str, str] = {
         0.7: by a|an|the drone|missile|shell|bomb|rocket|airstrike|strike
         0.7: by drone{,s}|missile{,s}|shelling|shellfire|airstrike{,s}|rocket{,s}|bombs
         0.7: air alert; under fire; rubble; debris; kinzhal; struck; guided bomb{,s}
-        0.7: aerial bomb{,s}; attack drones; kh #; oreshnik
+        0.7: aerial bomb{,s}; kh #; oreshnik
+        0.5: attack drones
         0.6: exchanged fire; cross border fire; fired on; opened fire on
         0.6: to strike; ammunition depot{,s}; fuel depot{,s}; striking distance; smokescreen
         0.6: iskander{,s}; hit again; anti ship missile{,s}; hit{,s} the|a|an; with drones
@@ -451,6 +464,9 @@ _RULES: dict[str, str] = {
         0: ministry of infrastructure; infrastructure ministry; salvo of up to; total salvo
         0: intercepted call|calls|conversation|conversations|communications|recording|messages
         0: call|conversation|recording was intercepted
+        1.0: direct hit
+        0.8: refiner{y,ies}|depot|airfield hit|struck|ablaze|burning; kab{,s}
+        0: ddos attacks|attack on; hammer|knife attack on; cyberattacks|cyberattack on
     """,
     "energy": """
         1.0: refiner{y,ies}; oil refinery; power plant{,s}; power station{,s}; thermal power
@@ -472,11 +488,14 @@ _RULES: dict[str, str] = {
         0.6: oil; gas; energy; fuel; diesel; gasoline; petrol; coal; tanker{,s}; heating
         0.6: turbine{,s}; turbine hall
         0.5: pipeline{,s}
-        0.5: power; uranium; nuclear; transit; dtek; shadow fleet
+        0.5: power; uranium; nuclear; transit; dtek
+        0.3: shadow fleet
         0.3: price cap; generators; terminal{,s}; dam
         0: water pipeline{,s}; water main{,s}
         0: gas attack{,s}; tear gas; poison gas; nuclear weapon{,s}; nuclear threat{,s}
         0: nuclear arsenal; oil and mining
+        1.0: refining capacity; gas supplier{,s}; oil supplier{,s}; ttf
+        0.8: megawatt hour{,s}; enriched uranium
     """,
     "black-sea": """
         1.0: black sea; sea of azov; azov sea; crimea bridge; crimean bridge; kerch bridge
@@ -541,6 +560,8 @@ _RULES: dict[str, str] = {
         0.5: long range missiles; lift restrictions
         0: humanitarian aid|assistance|cargo|supplies
         0.6: lift{,s,ed,ing} the ban|restrictions; permission to hit|strike|use
+        0.8: paus{e,ed,es,ing} shipments|deliveries|aid
+        0.6: gmlrs
     """,
     "north-korea": """
         1.0: @north korea; @north korean{,s}; @pyongyang; kim jong un; @dprk; kn 23; kn 24
@@ -582,6 +603,8 @@ _RULES: dict[str, str] = {
         0.8: general court
         0.4: commission
         0: election commission; electoral commission; commission for|on human rights
+        1.0: council president; summit conclusions
+        1.0: european union agreed|agrees|will|has|plans|approved|adopted|decided|wants
     """,
     "nato": """
         1.0: nato summit; nato membership; nato accession; nato bid; nato secretary general
@@ -647,6 +670,9 @@ _RULES: dict[str, str] = {
         0.7: lost power|electricity|heating|water; outage schedule{,s}
         0.6: medical care; water utilities
         0.3: rehabilitation
+        0.8: evac{,s}
+        0.6: blackouts of up to; heating and water
+        0.5: # hours a day
     """,
     "war-crimes": """
         1.0: war crime{,s}; crime{,s} against humanity; genocide; genocidal
@@ -680,6 +706,9 @@ _RULES: dict[str, str] = {
         0.8: shot their own; commanders shot
         0.6: granted russian citizenship; foster families; were transferred
         0.8: zeroing; shot a wounded
+        1.0: pow execution{,s}; execution{,s} of pows|prisoners
+        0.8: surrendered soldiers; shooting their own
+        0: deportation notice{,s}|order{,s}
     """,
     "russia-politics": """
         1.0: contract{,s} with the defen{c,s}e ministry; contract{,s} with the ministry
@@ -729,6 +758,8 @@ _RULES: dict[str, str] = {
         0.6: pollster{,s}
         0.8: back|backs|backing the special|military operation; accused of spying
         0.6: fom; picket{,s,ed,ing}; public protest
+        0.8: contract bonus{,es}
+        0.6: z bloggers; milblogger{,s}
     """,
     "russia-economy": """
         1.0: key rate; key interest rate; budget deficit; russian economy; russia economy
@@ -799,6 +830,8 @@ _RULES: dict[str, str] = {
         0.8: ukrainian manufacturers|producers|makers; made in ukraine; built under
         0.5: billion|million contract{,s}
         0.6: churn{,s,ed,ing} out
+        0.8: howitzers|drones|units|tanks|missiles a|per month|year; domestically made|produced
+        0.6: local manufacturers
     """,
     "middle-east": """
         1.0: @gaza; @hezbollah; @houthi{,s}; west bank; @rafah; jabalia; middle east; khan younis
@@ -823,6 +856,7 @@ _RULES: dict[str, str] = {
         0.4: yuan
         0.5: made in china
         0.2: chinese brands; chinese companies; chinese firms; hong kong
+        0.8: chinese bank{,s}; cnpc
     """,
     "us-politics": """
         1.0: freedom caucus; government shutdown; stopgap; continuing resolution
@@ -875,6 +909,10 @@ _RULES: dict[str, str] = {
         0: technological leap; capabilities and technology
         1.0: tiktok; bytedance
         0.8: prototype{,s}; sixth generation; fifth generation
+        1.0: terminal guidance; last mile guidance; machine vision; gps interference
+        0.8: fibre|fiber fpv{,s}; satellite navigation
+        0.6: guidance; gps; jammer{,s}; counter drone; counter tech
+        0.4: thermal cam{,s}; thermal camera{,s}; spool{,s}
     """,
 }
 
