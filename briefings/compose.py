@@ -15,6 +15,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from briefings.sentences import first_sentences
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MESSAGE_LIMIT = 4096
 
@@ -27,25 +29,11 @@ def join_sources(sources: Sequence[str]) -> str:
     return ", ".join(dict.fromkeys(sources))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*(?=\s+[\"“‘(]?[A-ZА-ЯЇІЄҐ0-9])")
-# A full stop after these is not a sentence end: "on Oct. 31", "U.S. officials", "Gen. Smith".
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|"
-    r"Capt|Maj|Gov|Sen|Rep|Prof|No|vs|approx|est|Inc|Corp|Ltd)|\b[A-Z]|\b(?:[A-Za-z]\.){1,3}[A-Za-z])"
-    r"\.$"
-)
-
-
 def extract(text: str, sentences: int = 2, limit: int = 320) -> str:
     """The first sentences of a text's first paragraph, verbatim (a substring of `text`), cut
     at a word boundary within `limit` and then marked with "…"."""
     paragraph = text.strip().split("\n", 1)[0].rstrip()
-    ends = [
-        match.end()
-        for match in _SENTENCE_END.finditer(paragraph)
-        if not _ABBREVIATION.search(paragraph, 0, match.start())
-    ]
-    chosen = paragraph[: ends[sentences - 1]] if len(ends) >= sentences else paragraph
+    chosen = first_sentences(paragraph, sentences)
     if len(chosen) <= limit:
         return chosen
     cut = chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:—- ")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from briefings import sources
+from briefings.sentences import first_sentences
 
 # ------------------------------------------------------------------------------ clean text
 
@@ -88,27 +89,8 @@ def strip_symbols(text: str) -> str:
 
 # ------------------------------------------------------------------------------ sentences
 
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = _words(
-    "mr mrs ms dr st gen col lt sgt capt gov sen rep prof jr sr inc ltd co corp vs etc e.g i.e"
-    " no jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m approx fig"
-    " vol mt ft rev hon adm maj cmdr brig pres"
-)
-
-
 def lead_sentence(text: str) -> str:
-    start = len(text)  # no sentence ends before the first stop: `re` need not look there
-    for stop in ".!?…":
-        found = text.find(stop, 0, start)
-        if found >= 0:
-            start = found
-    for match in _BOUNDARY.finditer(text, start):
-        before = text[max(0, match.start() - 12) : match.start()].rsplit(None, 1)
-        word = before[-1].lstrip("\"'“‘([").lower() if before else ""
-        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-            continue  # "Nov. 1", "St. Anthony's", "Bonnie S. Glaser"
-        return text[: match.end()].strip()
-    return text.strip()
+    return first_sentences(text).strip()
 
 
 def has_two_sentences(text: str) -> bool:

@@ -20,6 +20,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from briefings.models import StoredItem
+from briefings.sentences import split_sentences
 from briefings.sources import distinct_outlets
 
 LEAD_SENTENCES = 3  # of an item's text, after its headline
@@ -28,7 +29,6 @@ MIN_OVERLAP = 0.6  # weighted share of the shorter sentence's content words
 MIN_RATIO = 75.0  # rapidfuzz token_set_ratio over the content words
 MAX_POSTINGS = 60  # words in more items than this find no candidate pairs on their own
 
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(]?[A-ZА-ЯЇІЄҐ0-9])")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _STOP_WORDS = """
     a about above after again against all also although am among an and any are around as at be
@@ -99,7 +99,7 @@ def lead_sentences(item: StoredItem) -> list[str]:
     headline = item.headline.strip()
     if headline and text.startswith(headline):
         text = text[len(headline) :].strip()
-    sentences = [s for s in _SENTENCE.split(text) if s.strip()][:LEAD_SENTENCES]
+    sentences = split_sentences(text)[:LEAD_SENTENCES]
     return [s for s in [headline, *sentences] if s]
 
 
