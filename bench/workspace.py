@@ -44,6 +44,16 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _settle(path: Path) -> None:
+    """Write a freshly built or copied database out to disk before anything is timed.
+
+    Otherwise the whole file sits as dirty pages in the OS cache, and the next fsync (SQLite's,
+    at a WAL checkpoint in the figure being measured) waits for all of it to be written.
+    """
+    with path.open("rb+") as file:
+        os.fsync(file.fileno())
+
+
 def checkpoint(store: Store) -> None:
     """Fold the WAL into the file, so a plain copy of the file is the whole database."""
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -91,6 +101,7 @@ class Workspace:
         finally:
             store.close()
         _remove(Path(f"{building}-wal"))
+        _settle(building)
         building.rename(path)
         self.prune(path, f"items-{items}-*")
         self.say(f"{stored:,} items in {time.perf_counter() - started:.1f} s")
@@ -114,6 +125,7 @@ class Workspace:
             checkpoint(store)
         finally:
             store.close()
+        _settle(building)
         building.rename(path)
         self.prune(path, f"population-{items}-{subscribers}-*")
         self.say(f"{subscribers:,} subscribers in {time.perf_counter() - started:.1f} s")
@@ -127,17 +139,11 @@ class Workspace:
                 _remove(stale)
 
     def copy(self, source: Path, name: str) -> Path:
-        """A fresh working copy of a cached database, already on disk.
-
-        The copy leaves its whole file as dirty pages in the OS cache, and SQLite's first fsync
-        (at a WAL checkpoint) would then write out the entire database: that belongs to the
-        copy, not to the figure being measured.
-        """
+        """A fresh working copy of a cached database, already on disk (see _settle)."""
         target = self.cache / f"work-{name}.db"
         _remove(target)
         shutil.copyfile(source, target)
-        with target.open("rb+") as copied:
-            os.fsync(copied.fileno())
+        _settle(target)
         return target
 
     def discard(self, path: Path) -> None:
