@@ -340,6 +340,8 @@ _RULES: dict[str, str] = {
         0.8: price of peace
         0.6: face to face; talks to start; hand back
         0.5: delegations
+        0.8: agree to end the war; agreed to end the war
+        0.6: ready to meet; make|making|cut|strike a deal
     """,
     "frontline": """
         1.0: counteroffensive{,s}; counter offensive{,s}; offensive operations; heavy fighting
@@ -411,6 +413,8 @@ _RULES: dict[str, str] = {
         0.8: mech push; mechani{s,z}ed push; push ukrainian|russian forces|troops out
         0.8: troops|forces towards|toward|to its|the eastern|western|northern|southern border
         0.6: push{,es} on|towards|toward
+        1.0: frontal assault{,s}
+        0.4: drone warfare
     """,
     "strikes": """
         1.0: missile strike{,s}; drone strike{,s}; air strike{,s}; airstrike{,s}
@@ -467,6 +471,8 @@ _RULES: dict[str, str] = {
         1.0: direct hit
         0.8: refiner{y,ies}|depot|airfield hit|struck|ablaze|burning; kab{,s}
         0: ddos attacks|attack on; hammer|knife attack on; cyberattacks|cyberattack on
+        1.0: fired more than|over|nearly|about # drones|missiles|rockets
+        0.8: carried out strikes|airstrikes; carried out a|an strike|airstrike; limited strike
     """,
     "energy": """
         1.0: refiner{y,ies}; oil refinery; power plant{,s}; power station{,s}; thermal power
@@ -475,7 +481,8 @@ _RULES: dict[str, str] = {
         1.0: energy prices; oil and gas; oil exports; gas exports; energy exports; gas transit
         1.0: power outage{,s}; blackout{,s}; substation{,s}; hydroelectric; oil production
         1.0: fuel terminal{,s}; gas condensate; gas field{,s}; oil field{,s}; rolling blackouts
-        1.0: electricity imports|exports; heating season; combined heat and power; energy security
+        1.0: electricity imports|exports; heating season; combined heat and power
+        0.6: energy security
         1.0: urals crude; thermal power plant{,s}
         0.6: oil revenue{,s}; energy revenues
         1.0: russian gas|oil|lng|crude; thermal plant{,s}; heat plant{,s}; chp plant{,s}
@@ -485,7 +492,8 @@ _RULES: dict[str, str] = {
         0.8: energy sector; gas storage; grid; power lines
         0.8: fuel tanks; barrel{,s}; output cuts; transnistria gas
         0.7: oil tanker{,s}; power supply; urals; energy ministry
-        0.6: oil; gas; energy; fuel; diesel; gasoline; petrol; coal; tanker{,s}; heating
+        0.6: oil; gas; energy; fuel; diesel; gasoline; petrol; coal; heating
+        0.5: tanker{,s}
         0.6: turbine{,s}; turbine hall
         0.5: pipeline{,s}
         0.5: power; uranium; nuclear; transit; dtek
@@ -562,6 +570,9 @@ _RULES: dict[str, str] = {
         0.6: lift{,s,ed,ing} the ban|restrictions; permission to hit|strike|use
         0.8: paus{e,ed,es,ing} shipments|deliveries|aid
         0.6: gmlrs
+        0.8: ukraine bill
+        0.6: use their|the weapons; weapons it receives; on russian soil
+        0.5: permission
     """,
     "north-korea": """
         1.0: @north korea; @north korean{,s}; @pyongyang; kim jong un; @dprk; kn 23; kn 24
@@ -673,6 +684,9 @@ _RULES: dict[str, str] = {
         0.8: evac{,s}
         0.6: blackouts of up to; heating and water
         0.5: # hours a day
+        0.8: unheated
+        0.6: power shortages; water pumping; power banks; usaid
+        0.4: foreign assistance
     """,
     "war-crimes": """
         1.0: war crime{,s}; crime{,s} against humanity; genocide; genocidal
@@ -709,6 +723,7 @@ _RULES: dict[str, str] = {
         1.0: pow execution{,s}; execution{,s} of pows|prisoners
         0.8: surrendered soldiers; shooting their own
         0: deportation notice{,s}|order{,s}
+        1.0: with their hands up|raised; hands in the air
     """,
     "russia-politics": """
         1.0: contract{,s} with the defen{c,s}e ministry; contract{,s} with the ministry
@@ -760,6 +775,7 @@ _RULES: dict[str, str] = {
         0.6: fom; picket{,s,ed,ing}; public protest
         0.8: contract bonus{,es}
         0.6: z bloggers; milblogger{,s}
+        0: trump|biden inauguration
     """,
     "russia-economy": """
         1.0: key rate; key interest rate; budget deficit; russian economy; russia economy
@@ -783,6 +799,9 @@ _RULES: dict[str, str] = {
         -1.0: ukraine|ukrainian economy; economy of ukraine; national bank of ukraine; nbu
         0.8: income tax; profits tax; tax overhaul|reform|hike|increase; federal budget
         0.6: trillion rubles|roubles
+        0: of gdp on defen{c,s}e; percent of gdp on; per cent of gdp on
+        0.8: commodity exchange
+        0.6: wholesale prices
     """,
     "defense-industry": """
         1.0: artillery|armoured|armored|aircraft|rocket|warhead plant{,s}|factory|factories
