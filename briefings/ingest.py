@@ -8,6 +8,7 @@ others and every failure becomes one line in the `Summary`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -278,11 +279,16 @@ PARALLEL_FROM = 32
 BATCH = 64
 
 _worker_catalogue: Catalogue | None = None
+WORKER_NICENESS = 10
 
 
 def _init_worker(catalogue: Catalogue) -> None:
     global _worker_catalogue
     _worker_catalogue = catalogue
+    # The one SQLite writer (the parent) is the pipeline's bottleneck: it gets a core whenever
+    # it wants one, and the workers share what is left instead of competing with it.
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
 def _prepare_in_worker(document: Document, now: dt.datetime, date: dt.date | None) -> Prepared:
