@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -15,6 +17,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.warnings import PTBUserWarning
 
 from briefings.briefing import Button
 from briefings.delivery import ChatMoved, RecipientGone, Rejected, Throttled, TransientError
@@ -49,6 +52,14 @@ def retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
+# A fan-out needs only each answer's message_id, and Bot.send_message builds a whole Message
+# object from it (about 0.25 ms of CPU, a fifth of a paid-broadcast message's budget).
+# do_api_request returns the answer as it came; PTB warns that send_message exists.
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning
+)
+
+
 class TelegramSender:
     """`await sender(chat_id, text, buttons)` sends one HTML message; returns its message_id."""
 
@@ -58,12 +69,9 @@ class TelegramSender:
 
     async def __call__(self, chat_id: int, text: str, buttons: Sequence[Button]) -> int:
         try:
-            message = await self.bot.send_message(
-                chat_id,
-                text,
-                reply_markup=keyboard(buttons),
-                allow_paid_broadcast=True if self.paid_broadcast else None,
-            )
+            sent = await self.bot.do_api_request("sendMessage", api_kwargs=self._params(
+                chat_id, text, buttons
+            ))
         except RetryAfter as error:
             raise Throttled(retry_seconds(error)) from error
         except ChatMigrated as error:
@@ -78,4 +86,19 @@ class TelegramSender:
             raise TransientError(error.message) from error
         except TelegramError as error:
             raise Rejected(error.message) from error
-        return message.message_id
+        return int(sent["message_id"])
+
+    def _params(self, chat_id: int, text: str, buttons: Sequence[Button]) -> dict[str, Any]:
+        """send_message's parameters, spelled out: do_api_request applies no Defaults."""
+        params: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+            "link_preview_options": LinkPreviewOptions(is_disabled=True),
+        }
+        markup = keyboard(buttons)
+        if markup is not None:
+            params["reply_markup"] = markup
+        if self.paid_broadcast:
+            params["allow_paid_broadcast"] = True
+        return params

@@ -64,6 +64,9 @@ class Composer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Templates ship with the code; checking their files on every render (a stat per
+            # message) is wasted in a fan-out of thousands.
+            auto_reload=False,
         )
         self.env.filters["sources"] = join_sources
         self.env.filters["extract"] = extract

@@ -105,6 +105,7 @@ async def test_the_clock_job_sends_due_briefings_through_the_bot_api(
     first = fake_api.sent(chat_id=1)
     assert len(first) == 1
     assert first[0].params["parse_mode"] == "HTML"
+    assert first[0].params["link_preview_options"] == {"is_disabled": True}
     assert "North Korea" in first[0].text and "<i>— " in first[0].text
     assert "allow_paid_broadcast" not in first[0].params
     assert len(fake_api.sent(chat_id=2)) >= 1
