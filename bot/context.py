@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 import httpx
 from telegram.ext import ContextTypes
 
+from bot.keyboards import StoredQueries
 from bot.settings import Settings
 from briefings.compose import Composer
 from briefings.store import Store
@@ -36,6 +37,11 @@ class Services:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    @property
+    def queries(self) -> StoredQueries:
+        """Where page buttons keep queries too long for their callback data."""
+        return StoredQueries(self.store, self.clock)
 
     def http_client(self) -> httpx.AsyncClient:
         """A client for fetching pages and feeds (use `async with`); never the Bot API's."""

@@ -7,20 +7,22 @@ shown as they are.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from briefings.compose import Composer
 from briefings.models import Subscriber, Topic
+from briefings.store import Store
 
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
 TIME_PRESETS = ("07:00", "08:00", "09:00", "18:00")
 KINDS = {"t": "topic", "s": "search", "o": "source"}
 CODES = {kind: code for code, kind in KINDS.items()}
-QUERIES = "queries"  # bot_data key: short key -> Query, for queries too long for a button
 
 
 @dataclass(frozen=True)
@@ -31,32 +33,52 @@ class Query:
     value: str
 
 
+class QueryMemory(Protocol):
+    """Where a query too long for a button waits behind its short key."""
+
+    def remember(self, key: str, query: Query) -> None: ...
+
+    def recall(self, key: str) -> Query | None: ...
+
+
+class StoredQueries:
+    """QueryMemory in the store, so that page buttons keep working after a restart."""
+
+    def __init__(self, store: Store, clock: Callable[[], dt.datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    def remember(self, key: str, query: Query) -> None:
+        self.store.remember_query(key, query.kind, query.value, now=self.clock())
+
+    def recall(self, key: str) -> Query | None:
+        found = self.store.recall_query(key)
+        return Query(*found) if found is not None else None
+
+
 def fits(data: str) -> bool:
     return len(data.encode("utf-8")) <= CALLBACK_LIMIT
 
 
-def page_data(query: Query, offset: int, memory: MutableMapping[str, object]) -> str:
+def page_data(query: Query, offset: int, memory: QueryMemory) -> str:
     """'page:<kind>:<offset>:<value>', or 'page:k:<offset>:<key>' with the query remembered."""
     data = f"page:{CODES[query.kind]}:{offset}:{query.value}"
     if fits(data):
         return data
     key = hashlib.sha1(f"{query.kind}:{query.value}".encode()).hexdigest()[:12]
-    queries = memory.setdefault(QUERIES, {})
-    if isinstance(queries, dict):
-        queries[key] = query
+    memory.remember(key, query)
     return f"page:k:{offset}:{key}"
 
 
-def parse_page_data(data: str, memory: Mapping[str, object]) -> tuple[Query, int] | None:
+def parse_page_data(data: str, memory: QueryMemory) -> tuple[Query, int] | None:
     """The query and offset of a page button; None when it is malformed or forgotten."""
     parts = data.split(":", 3)
     if len(parts) != 4 or parts[0] != "page" or not parts[2].isdigit():
         return None
     code, offset, value = parts[1], int(parts[2]), parts[3]
     if code == "k":
-        queries = memory.get(QUERIES)
-        found = queries.get(value) if isinstance(queries, dict) else None
-        return (found, offset) if isinstance(found, Query) else None
+        found = memory.recall(value)
+        return (found, offset) if found is not None else None
     if code not in KINDS or not value:
         return None
     return Query(KINDS[code], value), offset
@@ -97,7 +119,7 @@ def topic_picker(
 def topic_choices(
     composer: Composer,
     topics: Iterable[Topic],
-    memory: MutableMapping[str, object],
+    memory: QueryMemory,
     *,
     search: str | None = None,
 ) -> InlineKeyboardMarkup:
@@ -112,7 +134,7 @@ def topic_choices(
 
 
 def source_choices(
-    names: Iterable[str], memory: MutableMapping[str, object]
+    names: Iterable[str], memory: QueryMemory
 ) -> InlineKeyboardMarkup:
     buttons = [_button(name, page_data(Query("source", name), 0, memory)) for name in names]
     return InlineKeyboardMarkup(_rows(buttons, 2))
@@ -125,7 +147,7 @@ def pager(
     *,
     page: int,
     older: bool,
-    memory: MutableMapping[str, object],
+    memory: QueryMemory,
 ) -> InlineKeyboardMarkup | None:
     """Older / newer buttons for a page of items, or None when there is nothing to page to."""
     buttons = []

@@ -7,7 +7,7 @@ sends it and a tap edits the message in place.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardMarkup
@@ -84,9 +84,7 @@ def item_blocks(svc: Services, items: Sequence[StoredItem], words: Sequence[str]
     return blocks
 
 
-def items_page(
-    svc: Services, query: Query, offset: int, memory: MutableMapping[str, object]
-) -> View:
+def items_page(svc: Services, query: Query, offset: int) -> View:
     """A page of items for a topic, a search or a source, with paging buttons."""
     found = fetch_items(svc, query, offset, PAGE + 1)
     items, older = found[:PAGE], len(found) > PAGE
@@ -96,5 +94,7 @@ def items_page(
         count=len(items), older=older,
     )
     messages = svc.composer.pack([header, *item_blocks(svc, items, words)])
-    markup = keyboards.pager(svc.composer, query, offset, page=PAGE, older=older, memory=memory)
+    markup = keyboards.pager(
+        svc.composer, query, offset, page=PAGE, older=older, memory=svc.queries
+    )
     return View(messages, markup)

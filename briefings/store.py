@@ -193,6 +193,21 @@ def m004_fts_automerge(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_button_queries(db: Database) -> None:
+    # A query too long for a button's 64-byte callback data travels as a short key; the key is
+    # kept here so that the button still works after a restart.
+    db.execute(
+        """
+        CREATE TABLE button_queries (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -418,6 +433,19 @@ class Store:
         conn.executemany("INSERT INTO item_topics VALUES (?,?,?)", topic_rows)
         conn.executemany("INSERT INTO item_sources VALUES (?,?,?)", source_rows)
         return counts
+
+    def remember_query(self, key: str, kind: str, value: str, *, now: dt.datetime) -> None:
+        """Keep a button's query under its short key (the same key always means the same query)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO button_queries (key, kind, value, created_at) VALUES (?,?,?,?)",
+            [key, kind, value, ts(now)],
+        )
+
+    def recall_query(self, key: str) -> tuple[str, str] | None:
+        row = self.db.execute(
+            "SELECT kind, value FROM button_queries WHERE key = ?", [key]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
 
     def digest_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM digests").fetchone()[0])

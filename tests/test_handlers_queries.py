@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
+from sqlite_utils import Database
 from telegram.ext import Application
 
+from bot.app import build_application
 from bot.fakeapi import FakeBotAPI
+from bot.settings import Settings
 from briefings.compose import MESSAGE_LIMIT
 from briefings.ingest import ingest_text
 from briefings.store import Store
@@ -176,24 +179,50 @@ async def test_plain_text_in_a_group_is_ignored(
     assert fake_api.calls == []
 
 
-async def test_a_long_search_pages_through_a_remembered_key(
-    app: Application, fake_api: FakeBotAPI, store: Store, clock: Any
-) -> None:
+LONG_WORDS = "Ukrainian reconstruction conference pledges infrastructure"
+
+
+def store_long_search_items(store: Store, clock: Any) -> None:
     catalogue = load_catalogue()
-    words = "Ukrainian reconstruction conference pledges infrastructure"
     for day in range(7):
         text = "\n\n".join(
-            f"Section {n}\n\n  • {words} story {day}-{n} told in full. (Reuters)" for n in range(2)
+            f"Section {n}\n\n  • {LONG_WORDS} story {day}-{n} told in full. (Reuters)"
+            for n in range(2)
         )
         ingest_text(store, catalogue, text, now=clock())
         clock.advance(hours=1)
 
-    await send(app, message(f"/search {words}"))
+
+async def test_a_long_search_pages_through_a_remembered_key(
+    app: Application, fake_api: FakeBotAPI, store: Store, clock: Any
+) -> None:
+    store_long_search_items(store, clock)
+    await send(app, message(f"/search {LONG_WORDS}"))
 
     older = fake_api.last().buttons[0]
     assert older[0] == "◀ Older" and older[1].startswith("page:k:5:")
     await send(app, callback(older[1], message_id=fake_api.last().result["message_id"]))
     assert "items 6–10" in fake_api.last("editMessageText").text
+
+
+async def test_a_remembered_key_still_works_after_a_restart(
+    app: Application, fake_api: FakeBotAPI, store: Store, clock: Any, settings: Settings
+) -> None:
+    store_long_search_items(store, clock)
+    await send(app, message(f"/search {LONG_WORDS}"))
+    older = fake_api.last().buttons[0][1]
+    shown = fake_api.last().result["message_id"]
+
+    # Another process on the same file: nothing the first one held in memory is there.
+    reopened = Store(Database(settings.db_path))
+    restarted = build_application(settings, reopened, request=fake_api.request(), clock=clock)
+    await restarted.initialize()
+    try:
+        await send(restarted, callback(older, message_id=shown))
+        assert "items 6–10" in fake_api.last("editMessageText").text
+    finally:
+        await restarted.shutdown()
+        reopened.close()
 
 
 async def test_a_forgotten_page_button_says_it_expired(

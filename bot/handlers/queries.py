@@ -26,22 +26,20 @@ async def topic(update: Update, context: Context) -> None:
     svc = services(context)
     name = " ".join(context.args or [])
     if not name:
-        markup = keyboards.topic_choices(svc.composer, svc.catalogue, context.bot_data)
+        markup = keyboards.topic_choices(svc.composer, svc.catalogue, svc.queries)
         await reply(update, context, "topic_choose", markup=markup)
         return
     found = svc.catalogue.resolve(name)
     if found is not None:
-        await send_view(update, context, items_page(svc, Query("topic", found.slug), 0,
-                                                    context.bot_data))
+        await send_view(update, context, items_page(svc, Query("topic", found.slug), 0))
         return
     words = " ".join(name.split())
     if fts_query(words) and fetch_items(svc, Query("search", words), 0, 1):
-        await send_view(update, context, items_page(svc, Query("search", words), 0,
-                                                    context.bot_data))
+        await send_view(update, context, items_page(svc, Query("search", words), 0))
         return
     suggestions = svc.catalogue.suggest(name, limit=3)
     markup = keyboards.topic_choices(
-        svc.composer, suggestions, context.bot_data, search=words if fts_query(words) else None
+        svc.composer, suggestions, svc.queries, search=words if fts_query(words) else None
     )
     await reply(update, context, "topic_unknown", subject=words,
                 suggestions=[t.label for t in suggestions], markup=markup)
@@ -52,12 +50,12 @@ async def page(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    parsed = keyboards.parse_page_data(query.data, context.bot_data)
+    parsed = keyboards.parse_page_data(query.data, services(context).queries)
     if parsed is None:
         await query.answer(render_plain(context, "expired"), show_alert=True)
         return
     await query.answer()
-    await edit_view(update, context, items_page(services(context), *parsed, context.bot_data))
+    await edit_view(update, context, items_page(services(context), *parsed))
 
 
 async def search(update: Update, context: Context) -> None:
@@ -77,7 +75,7 @@ async def search_text(update: Update, context: Context) -> None:
 
 async def show_search(update: Update, context: Context, text: str) -> None:
     words = " ".join(text.split())[:200]
-    view = items_page(services(context), Query("search", words), 0, context.bot_data)
+    view = items_page(services(context), Query("search", words), 0)
     await send_view(update, context, view)
 
 
@@ -90,13 +88,12 @@ async def source(update: Update, context: Context) -> None:
         return
     if svc.store.items_from_source(name, limit=1):
         canonical = next((outlet for outlet in known if outlet.casefold() == name.casefold()), name)
-        await send_view(update, context, items_page(svc, Query("source", canonical), 0,
-                                                    context.bot_data))
+        await send_view(update, context, items_page(svc, Query("source", canonical), 0))
         return
     close = [match for match, _, _ in process.extract(
         name, known, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=SIMILAR
     )]
-    markup = keyboards.source_choices(close, context.bot_data) if close else None
+    markup = keyboards.source_choices(close, svc.queries) if close else None
     await reply(update, context, "source_unknown", subject=name, suggestions=close, markup=markup)
 
 
