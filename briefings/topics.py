@@ -227,6 +227,7 @@ _ANCHORS = {
         1: black sea; azov; crimea*; sevastopol; kerch; odesa; odessa; danube; izmail; reni
         1: novorossiysk; chornomorsk; pivdennyi; mykolaiv; bosphorus; ukraine; ukrainian; tuapse
         1: constanta; varna; batumi
+        1: grain corridor; grain deal; grain initiative
     """,
     "^accident": """
         1: fire broke out; accident; explosion{,s}; blast; collapse{,d}; crash{,ed}; cause
@@ -294,6 +295,8 @@ _RULES: dict[str, str] = {
         1.0: tariffs on countries that; tariffs on buyers|importers of russian
         0.8: front compan{y,ies}
         0.5: phase out; imports of russian
+        0.6: ban|banning new contracts
+        0.5: phasing out
     """,
     "peace-talks": """
         1.0: peace talks; peace negotiation{,s}; peace deal{,s}; peace plan{,s}; peace formula
@@ -342,6 +345,12 @@ _RULES: dict[str, str] = {
         0.5: delegations
         0.8: agree to end the war; agreed to end the war
         0.6: ready to meet; make|making|cut|strike a deal
+        1.0: peace envoy{,s}
+        0.8: final offer; de jure recognition
+        0.8: recognition of russian control|sovereignty
+        0.6: broader talks; walk away
+        0.4: red line{,s}
+        0: war armistice; anniversary of the armistice
     """,
     "frontline": """
         1.0: counteroffensive{,s}; counter offensive{,s}; offensive operations; heavy fighting
@@ -415,6 +424,10 @@ _RULES: dict[str, str] = {
         0.6: push{,es} on|towards|toward
         1.0: frontal assault{,s}
         0.4: drone warfare
+        0.8: equipment|units|soldiers towards|toward|to its|the eastern|western border
+        0.8: equipment|units|soldiers towards|toward|to its|the northern|southern border
+        0.6: pocket
+        0.5: pushing
     """,
     "strikes": """
         1.0: missile strike{,s}; drone strike{,s}; air strike{,s}; airstrike{,s}
@@ -473,6 +486,7 @@ _RULES: dict[str, str] = {
         0: ddos attacks|attack on; hammer|knife attack on; cyberattacks|cyberattack on
         1.0: fired more than|over|nearly|about # drones|missiles|rockets
         0.8: carried out strikes|airstrikes; carried out a|an strike|airstrike; limited strike
+        0.8: idf|israel|israeli hit|struck|pounded|bombed; strikes overnight
     """,
     "energy": """
         1.0: refiner{y,ies}; oil refinery; power plant{,s}; power station{,s}; thermal power
@@ -504,6 +518,8 @@ _RULES: dict[str, str] = {
         0: nuclear arsenal; oil and mining
         1.0: refining capacity; gas supplier{,s}; oil supplier{,s}; ttf
         0.8: megawatt hour{,s}; enriched uranium
+        0.9: turkstream
+        0.8: gas payments
     """,
     "black-sea": """
         1.0: black sea; sea of azov; azov sea; crimea bridge; crimean bridge; kerch bridge
@@ -537,7 +553,7 @@ _RULES: dict[str, str] = {
         0.8: transfer{,s,red,ring} # patriot{,s}|more; buy|purchase|procure # fighter jets
         0.7: rafale{,s}
         0.8: foreign military sale{,s}; approved the sale|sales; tomahawk{,s}
-        0.8: missiles|weapons|shells|ammunition|tanks|jets|rounds|arms to ukraine|kyiv
+        0.8: missiles|weapons|shells|ammunition|tanks|jets|rounds|arms to ukraine|kyiv|ua
         0.8: drones|munitions|interceptors|howitzers to ukraine|kyiv
         0.8: aid package{,s}; usa aid; funds to ukraine; received the first batch|delivery|shipment
         0.8: first batch; fund weapons; military financing; fund{,s,ing} ukraine
@@ -573,6 +589,9 @@ _RULES: dict[str, str] = {
         0.8: ukraine bill
         0.6: use their|the weapons; weapons it receives; on russian soil
         0.5: permission
+        1.0: pda; epf
+        0.8: approved|approves the transfer; approved|approves transfer of
+        0.6: usa supplied|provided; lifted limits; limits on use; pkg
     """,
     "north-korea": """
         1.0: @north korea; @north korean{,s}; @pyongyang; kim jong un; @dprk; kn 23; kn 24
@@ -687,6 +706,8 @@ _RULES: dict[str, str] = {
         0.8: unheated
         0.6: power shortages; water pumping; power banks; usaid
         0.4: foreign assistance
+        1.0: civ kia|wia
+        0.8: cut rations; food stocks; aid blockade; blockade on aid|all aid
     """,
     "war-crimes": """
         1.0: war crime{,s}; crime{,s} against humanity; genocide; genocidal
@@ -776,6 +797,8 @@ _RULES: dict[str, str] = {
         0.8: contract bonus{,es}
         0.6: z bloggers; milblogger{,s}
         0: trump|biden inauguration
+        0.5: high command
+        0.3: removed
     """,
     "russia-economy": """
         1.0: key rate; key interest rate; budget deficit; russian economy; russia economy
@@ -851,6 +874,8 @@ _RULES: dict[str, str] = {
         0.6: churn{,s,ed,ing} out
         0.8: howitzers|drones|units|tanks|missiles a|per month|year; domestically made|produced
         0.6: local manufacturers
+        0.8: ukrainian made|produced weapons; plant{,s} making|producing; kupol
+        0.6: danish model
     """,
     "middle-east": """
         1.0: @gaza; @hezbollah; @houthi{,s}; west bank; @rafah; jabalia; middle east; khan younis
@@ -901,6 +926,7 @@ _RULES: dict[str, str] = {
         0.8: trump|biden|vance lifts|lifted|appoints|appointed|allows|allowed
         0.8: trump|biden|vance authori{z,s}es|authori{z,s}ed|approves|approved
         0.6: america|washington said|says|will|would|announced|approved|widened
+        0.8: trump|biden wrote|posted|met|meets; trump|biden admin; trump team
     """,
     "technology": """
         1.0: artificial intelligence; cyberattack{,s}; cyber attack{,s}; cyber operation{,s}
