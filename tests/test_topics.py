@@ -10,6 +10,7 @@ import pytest
 from briefings.models import Topic
 from briefings.topics import (
     DEFAULT_CATALOGUE,
+    RULES_FILE,
     Catalogue,
     CatalogueError,
     classify,
@@ -17,6 +18,7 @@ from briefings.topics import (
     is_catalogue_topic,
     load_catalogue,
     parse_catalogue,
+    read_rule_file,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -591,3 +593,19 @@ def test_labels_fall_back_to_the_slug_and_counts_sort_most_first(catalogue: Cata
     assert catalogue.labelled_counts(counts) == [
         ("Sanctions", 5), ("Energy", 2), ("NATO", 2), ("wagner", 1),
     ]
+
+
+def test_the_rule_file_has_a_section_for_each_default_topic_and_its_anchors(
+    catalogue: Catalogue,
+) -> None:
+    sections = read_rule_file(RULES_FILE.read_text(encoding="utf-8"))
+    assert {name for name in sections if not name.startswith("^")} == set(catalogue.slugs)
+    assert {"^russia", "^ukraine", "^usa"} <= set(sections)
+    assert all(spec.strip() for spec in sections.values())
+
+
+def test_the_rule_file_reads_sections_and_skips_comments_and_blank_lines() -> None:
+    text = "# syntax\n\n[sanctions]\n1.0: #th package; asset freeze\n# 0.5: no\n[^usa]\n1: usa\n"
+    assert read_rule_file(text) == {
+        "sanctions": "1.0: #th package; asset freeze", "^usa": "1: usa",
+    }
