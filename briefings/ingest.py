@@ -26,7 +26,7 @@ import httpx
 from briefings.digests import parse_digest
 from briefings.fetch import FetchError, Source, fetch_url, is_url, list_paths, read_file
 from briefings.models import Digest, IngestResult, Item
-from briefings.store import Store
+from briefings.store import Store, content_hash
 from briefings.topics import Catalogue, classify
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,9 @@ class Prepared:
     topics: tuple[tuple[str, ...], ...] = ()
     status: str = "parsed"
     error: str | None = None  # why nothing can be stored
+    # content_hash(digest.raw), computed where the digest was parsed: in a batch that is a worker,
+    # and the one process that writes the store has the least CPU to spare.
+    digest_hash: str = ""
 
 
 def prepare(
@@ -151,13 +154,16 @@ def prepare(
     )
     topics = tuple(classify(item_text(item), catalogue).topics for item in digest.items)
     status = "unparsed" if is_unparsed(digest) else "parsed"
-    return Prepared(name or url or "", digest, topics, status)
+    return Prepared(name or url or "", digest, topics, status, digest_hash=content_hash(digest.raw))
 
 
 def store_prepared(store: Store, prepared: Prepared, *, now: dt.datetime) -> IngestResult:
     if prepared.digest is None:
         raise EmptyInput(prepared.error or "empty")
-    return store.add_digest(prepared.digest, prepared.topics, now=now, status=prepared.status)
+    return store.add_digest(
+        prepared.digest, prepared.topics, now=now, status=prepared.status,
+        digest_hash=prepared.digest_hash or None,
+    )
 
 
 def ingest_text(

@@ -331,15 +331,16 @@ class Store:
         *,
         now: dt.datetime,
         status: str = "parsed",
+        digest_hash: str | None = None,
     ) -> IngestResult:
         """Store a parsed digest with each item's topics (same order as `digest.items`).
 
         The same content twice stores nothing new; the same url with new content replaces the
-        old digest's items.
+        old digest's items. `digest_hash` is `content_hash(digest.raw)` if already computed.
         """
         if len(topics) != len(digest.items):
             raise StoreError("one topic list per item is required")
-        digest_hash = content_hash(digest.raw)
+        digest_hash = digest_hash or content_hash(digest.raw)
         known = self.db.execute(
             "SELECT id, (SELECT count(*) FROM items WHERE digest_id = digests.id) "
             "FROM digests WHERE content_hash = ?",

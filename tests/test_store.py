@@ -314,3 +314,19 @@ def test_topic_counts_for_named_topics_match_the_grouped_counts(store: Store) ->
     assert store.topic_counts(since=since, topics=slugs) == store.topic_counts(since=since) == {
         "sanctions": 1, "black-sea": 1,
     }
+
+
+def test_the_search_index_stays_whole_through_replacements(store: Store) -> None:
+    # FTS5 external content: a row is deleted from the index by handing it the very values it
+    # indexed; anything else leaves stale words behind (integrity-check would fail).
+    lead = ("Kyiv hit overnight.", "Kyiv hit overnight. Two people died in Obolon.", ("AP",))
+    url = "https://example.org/daily"
+    add(store, make_digest("v1", lead, SANCTIONS, url=url), [["strikes"], ["sanctions"]])
+    add(store, make_digest("v2", SANCTIONS, url=url), [["sanctions"]])
+    store.db.execute("INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)")
+    assert store.search("Obolon") == []
+    assert [item.headline for item in store.search("sanctions")] == ["New US sanctions"]
+
+    add(store, make_digest("v3", lead, url=url), [["strikes"]])
+    store.db.execute("INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)")
+    assert [item.headline for item in store.search("overnight Obolon")] == ["Kyiv hit overnight."]
