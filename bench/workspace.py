@@ -101,9 +101,7 @@ class Workspace:
         finally:
             store.close()
         _remove(Path(f"{building}-wal"))
-        _settle(building)
-        building.rename(path)
-        self.prune(path, f"items-{items}-*")
+        self.publish(building, path, f"items-{items}-*")
         self.say(f"{stored:,} items in {time.perf_counter() - started:.1f} s")
         return path
 
@@ -125,11 +123,15 @@ class Workspace:
             checkpoint(store)
         finally:
             store.close()
-        _settle(building)
-        building.rename(path)
-        self.prune(path, f"population-{items}-{subscribers}-*")
+        self.publish(building, path, f"population-{items}-{subscribers}-*")
         self.say(f"{subscribers:,} subscribers in {time.perf_counter() - started:.1f} s")
         return path
+
+    def publish(self, building: Path, path: Path, pattern: str) -> None:
+        """A finished build becomes the cached database, on disk; older builds of it go."""
+        _settle(building)
+        building.rename(path)
+        self.prune(path, pattern)
 
     def prune(self, keep: Path, pattern: str) -> None:
         """Remove cached databases of the same sizes built from other code or data."""

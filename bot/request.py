@@ -43,7 +43,7 @@ class JSONRequest(HTTPXRequest):
             write=_given(write_timeout, defaults.write),
             pool=_given(pool_timeout, defaults.pool),
         )
-        body = json.dumps(request_data.parameters, ensure_ascii=False).encode("utf-8")
+        body = json_body(request_data)
         headers = {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"}
         try:
             response = await self._client.request(
@@ -54,6 +54,11 @@ class JSONRequest(HTTPXRequest):
         except httpx.HTTPError as error:
             raise NetworkError(f"httpx.{error.__class__.__name__}: {error}") from error
         return response.status_code, response.content
+
+
+def json_body(request_data: RequestData) -> bytes:
+    """The request's parameters as a JSON body (the Bot API takes them so, as well as forms)."""
+    return json.dumps(request_data.parameters, ensure_ascii=False).encode("utf-8")
 
 
 def _given(value: Any, default: float | None) -> float | None:
@@ -145,8 +150,7 @@ def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str]]:
     if request_data is None:
         return None, {}
     if not request_data.contains_files:
-        body = json.dumps(request_data.parameters, ensure_ascii=False).encode("utf-8")
-        return body, {"Content-Type": "application/json"}
+        return json_body(request_data), {"Content-Type": "application/json"}
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)

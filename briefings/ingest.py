@@ -211,6 +211,13 @@ def documents(source: Source) -> list[Document]:
     ]
 
 
+def _documents_noting_empty(source: Source, summary: Summary) -> list[Document]:
+    """`documents(source)`; a feed without entries is a warning in the summary."""
+    if source.is_feed and not source.entries:
+        summary.warnings.append(f"{source.name}: the feed has no entries")
+    return documents(source)
+
+
 def ingest_source(
     store: Store,
     catalogue: Catalogue,
@@ -226,10 +233,9 @@ def ingest_source(
     A feed entry that fails is one error line; the other entries are still stored.
     """
     summary = summary if summary is not None else Summary()
-    if source.is_feed and not source.entries:
-        summary.warnings.append(f"{source.name}: the feed has no entries")
     _ingest_documents(
-        store, catalogue, documents(source), summary, now=now, date=date, progress=progress
+        store, catalogue, _documents_noting_empty(source, summary), summary, now=now, date=date,
+        progress=progress,
     )
     return summary
 
@@ -241,10 +247,7 @@ async def ingest_source_off_loop(
     big feed) run in a worker thread so the event loop keeps answering commands; the store is
     written on the loop's own thread, where its SQLite connection lives."""
     summary = Summary()
-    if source.is_feed and not source.entries:
-        summary.warnings.append(f"{source.name}: the feed has no entries")
-    docs = documents(source)
-    prepared = await prepare_in_thread(catalogue, docs, now=now)
+    prepared = await prepare_in_thread(catalogue, _documents_noting_empty(source, summary), now=now)
     store_all(store, prepared, summary, now=now)
     return summary
 
@@ -456,10 +459,8 @@ async def ingest_inputs(
         for source in found:
             if isinstance(source, FetchError):
                 summary.fail(source.source, source.reason)
-            elif source.is_feed and not source.entries:
-                summary.warnings.append(f"{source.name}: the feed has no entries")
             else:
-                docs.extend(documents(source))
+                docs.extend(_documents_noting_empty(source, summary))
     if off_loop:
         prepared = await prepare_in_thread(catalogue, docs, now=now, date=date)
         store_all(store, prepared, summary, now=now, total=len(docs), progress=progress)

@@ -13,7 +13,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.access import admins_only, is_admin
 from bot.context import Context, Services, services
-from bot.replies import reply
+from bot.replies import reply, send
 from briefings.fetch import (
     DOCUMENT_SUFFIXES,
     FetchError,
@@ -68,10 +68,13 @@ def store_text(
     )
 
 
+def ingested_message(svc: Services, subject: str, result: IngestResult) -> str:
+    return svc.composer.render("ingested", subject=subject, result=result,
+                               topics=svc.catalogue.labelled_counts(result.topic_counts))
+
+
 async def answer_result(update: Update, context: Context, name: str, result: IngestResult) -> None:
-    svc = services(context)
-    await reply(update, context, "ingested", subject=name, result=result,
-                topics=svc.catalogue.labelled_counts(result.topic_counts))
+    await send(update, context, ingested_message(services(context), name, result))
 
 
 async def document(update: Update, context: Context) -> None:
@@ -171,8 +174,7 @@ async def store_paste(context: Context, chat_id: int) -> None:
     except EmptyInput as error:
         message = svc.composer.render("ingest_failed", subject=subject, reason=str(error))
     else:
-        message = svc.composer.render("ingested", subject=subject, result=result,
-                                      topics=svc.catalogue.labelled_counts(result.topic_counts))
+        message = ingested_message(svc, subject, result)
     await context.bot.send_message(chat_id, message)
 
 
