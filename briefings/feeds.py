@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from briefings.fetch import Fetched, FetchError, NotModified, fetch_url
-from briefings.ingest import Summary, ingest_source_off_loop
+from briefings.ingest import Summary, ingest_source
 from briefings.models import Feed
 from briefings.store import Store
 from briefings.topics import Catalogue
@@ -92,7 +92,7 @@ async def _record(
         store.record_feed_ok(feed.url, etag=feed.etag, last_modified=feed.last_modified, now=now)
         return FeedReport(feed.url, not_modified=True)
     try:
-        summary = await ingest_source_off_loop(store, catalogue, response, now=now)
+        summary = await ingest_source(store, catalogue, response, now=now)
     except Exception as error:  # a broken feed must not stop the others
         log.debug("ingesting feed %s failed", feed.url, exc_info=True)
         return _failed(store, feed.url, f"could not be ingested ({error})", now=now)

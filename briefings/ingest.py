@@ -218,34 +218,15 @@ def _documents_noting_empty(source: Source, summary: Summary) -> list[Document]:
     return documents(source)
 
 
-def ingest_source(
-    store: Store,
-    catalogue: Catalogue,
-    source: Source,
-    *,
-    now: dt.datetime,
-    date: dt.date | None = None,
-    summary: Summary | None = None,
-    progress: Progress | None = None,
-) -> Summary:
-    """Ingest a fetched file, page or feed into `summary` (a new one if not given).
-
-    A feed entry that fails is one error line; the other entries are still stored.
-    """
-    summary = summary if summary is not None else Summary()
-    _ingest_documents(
-        store, catalogue, _documents_noting_empty(source, summary), summary, now=now, date=date,
-        progress=progress,
-    )
-    return summary
-
-
-async def ingest_source_off_loop(
+async def ingest_source(
     store: Store, catalogue: Catalogue, source: Source, *, now: dt.datetime
 ) -> Summary:
-    """`ingest_source` for a running bot: parsing and classifying (the slow part, seconds for a
-    big feed) run in a worker thread so the event loop keeps answering commands; the store is
-    written on the loop's own thread, where its SQLite connection lives."""
+    """Ingest a fetched file, page or feed; a feed entry that fails is one error line and the
+    other entries are still stored.
+
+    For a running bot: parsing and classifying (the slow part, seconds for a big feed) run in a
+    worker thread so the event loop keeps answering commands; the store is written on the loop's
+    own thread, where its SQLite connection lives."""
     summary = Summary()
     prepared = await prepare_in_thread(catalogue, _documents_noting_empty(source, summary), now=now)
     store_all(store, prepared, summary, now=now)
@@ -449,7 +430,7 @@ async def ingest_inputs(
     """Files, directories, web pages and feeds, in order. Failures become summary errors.
 
     `off_loop` (a running bot): parse and classify in a worker thread, as
-    `ingest_source_off_loop` does; the command line uses every core instead.
+    `ingest_source` does; the command line uses every core instead.
     """
     summary = Summary()
     # Fetch every URL at once (the client's pool bounds it); store in input order afterwards.

@@ -147,7 +147,9 @@ def test_the_summary_counts_new_known_replaced_items_and_topics(
     assert not summary.failed
 
 
-def test_a_feed_source_is_one_digest_per_entry(store: Store, catalogue: Catalogue) -> None:
+async def test_a_feed_source_is_one_digest_per_entry(
+    store: Store, catalogue: Catalogue
+) -> None:
     from briefings.fetch import Entry
 
     source = Source(
@@ -155,7 +157,7 @@ def test_a_feed_source_is_one_digest_per_entry(store: Store, catalogue: Catalogu
         entries=(Entry(BODY, "text", "One", "https://e.org/1", FEED),
                  Entry("", "text", "Empty", "https://e.org/2", FEED)),
     )
-    summary = ingest_source(store, catalogue, source, now=NOW)
+    summary = await ingest_source(store, catalogue, source, now=NOW)
     assert summary.new == 1
     assert summary.errors == ["https://e.org/2: empty"]
     (digest,) = store.latest_digests()
