@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +208,16 @@ def m005_button_queries(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_index_items_in_bulk(db: Database) -> None:
+    # The store indexes new items itself, one INSERT ... SELECT per transaction (`_index_from`).
+    # Through this row trigger every item insert opened a statement savepoint, and FTS5 (SQLite
+    # 3.40) writes its pending index out as a new segment at each savepoint: a segment per item,
+    # merged again and again. Measured: 77 against 20 µs of CPU per item on an empty database,
+    # 117 against 23 on the benchmark's 1M items.
+    db.execute("DROP TRIGGER IF EXISTS items_ai")
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -305,6 +315,9 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Inside `ingest_batch`: the first item id not yet in the search index (None: all are).
+        self._batch_open = False
+        self._unindexed_from: int | None = None
         self._configure()
         migrations.apply(db)
 
@@ -323,6 +336,36 @@ class Store:
         self.db.close()
 
     # ------------------------------------------------------------ digests and items
+
+    @contextmanager
+    def ingest_batch(self) -> Iterator[None]:
+        """One transaction for many `add_digest` calls; their items enter the search index
+        together at the end (one FTS5 segment for the batch instead of one per digest)."""
+        if self._batch_open:  # nested: the outer batch indexes
+            yield
+            return
+        self._batch_open = True
+        try:
+            with self.db.atomic():
+                yield
+                self._index_pending()
+        finally:
+            self._batch_open = False
+            self._unindexed_from = None
+
+    def _index_pending(self) -> None:
+        if self._unindexed_from is not None:
+            self._index_from(self._unindexed_from)
+            self._unindexed_from = None
+
+    def _index_from(self, first_id: int) -> None:
+        """Put items `first_id` and later into the search index (they are the newest: ids only
+        grow inside the writer's transaction)."""
+        self.db.execute(
+            "INSERT INTO items_fts (rowid, headline, text) "
+            "SELECT id, headline, text FROM items WHERE id >= ?",
+            [first_id],
+        )
 
     def add_digest(
         self,
@@ -351,7 +394,12 @@ class Store:
         with self.db.atomic():
             replaced = self._drop_by_url(digest.url)
             digest_id = self._insert_digest(digest, digest_hash, status, now)
-            counts = self._insert_items(digest_id, digest, topics, now)
+            first_id, counts = self._insert_items(digest_id, digest, topics, now)
+            if first_id is not None:
+                if not self._batch_open:
+                    self._index_from(first_id)
+                elif self._unindexed_from is None:
+                    self._unindexed_from = first_id
         return IngestResult(
             digest_id=digest_id,
             new=True,
@@ -366,6 +414,10 @@ class Store:
         if not url:
             return False
         old = [row[0] for row in self.db.execute("SELECT id FROM digests WHERE url = ?", [url])]
+        if old:
+            # The delete trigger removes rows from the index by their indexed words: an item of
+            # this batch that is not indexed yet must be first.
+            self._index_pending()
         for digest_id in old:
             item_ids = "SELECT id FROM items WHERE digest_id = ?"
             self.db.execute(f"DELETE FROM item_topics WHERE item_id IN ({item_ids})", [digest_id])
@@ -399,8 +451,10 @@ class Store:
 
     def _insert_items(
         self, digest_id: int, digest: Digest, topics: Sequence[Sequence[str]], now: dt.datetime
-    ) -> dict[str, int]:
+    ) -> tuple[int | None, dict[str, int]]:
+        """Insert the items; returns the first new item id and how many items each topic got."""
         stamp = ts(now)
+        first_id: int | None = None
         published = digest.date.isoformat() if digest.date else None
         counts: dict[str, int] = {}
         conn = self.db.conn
@@ -423,6 +477,8 @@ class Store:
                 ],
             )
             item_id = int(cursor.lastrowid or 0)
+            if first_id is None:
+                first_id = item_id
             for topic in dict.fromkeys(item_topics):
                 topic_rows.append((item_id, topic, stamp))
                 counts[topic] = counts.get(topic, 0) + 1
@@ -433,7 +489,7 @@ class Store:
                     source_rows.append((item_id, source, stamp))
         conn.executemany("INSERT INTO item_topics VALUES (?,?,?)", topic_rows)
         conn.executemany("INSERT INTO item_sources VALUES (?,?,?)", source_rows)
-        return counts
+        return first_id, counts
 
     def remember_query(self, key: str, kind: str, value: str, *, now: dt.datetime) -> None:
         """Keep a button's query under its short key (the same key always means the same query)."""

@@ -330,3 +330,46 @@ def test_the_search_index_stays_whole_through_replacements(store: Store) -> None
     add(store, make_digest("v3", lead, url=url), [["strikes"]])
     store.db.execute("INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)")
     assert [item.headline for item in store.search("overnight Obolon")] == ["Kyiv hit overnight."]
+
+
+def index_is_whole(store: Store) -> bool:
+    # With rank 1 the check compares the index with the items table: an item missing from the
+    # index fails it as surely as a stale word.
+    store.db.execute("INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)")
+    return True
+
+
+def test_a_batch_indexes_its_items_once_at_the_end(store: Store) -> None:
+    with store.ingest_batch():
+        add(store, make_digest("one", SANCTIONS), [["sanctions"]])
+        with store.ingest_batch():  # nested: the outer batch indexes
+            add(store, make_digest("two", DRONES), [["strikes"]])
+        assert store.search("drone") == []  # not yet: one index segment for the whole batch
+    assert [item.headline for item in store.search("sanctions")] == ["New US sanctions"]
+    assert [item.headline for item in store.search("drone")] == ["Drone attack"]
+    assert index_is_whole(store)
+
+
+def test_a_digest_replaced_inside_its_own_batch_leaves_the_index_whole(store: Store) -> None:
+    url = "https://example.org/live"
+    with store.ingest_batch():
+        add(store, make_digest("v1", DRONES, url=url), [["strikes"]])
+        add(store, make_digest("v2", GRAIN, url=url), [["black-sea"]])
+        add(store, make_digest("other", SANCTIONS), [["sanctions"]])
+    assert store.search("drone") == []
+    assert [item.headline for item in store.search("grain")] == ["Grain corridor"]
+    assert [item.headline for item in store.search("sanctions")] == ["New US sanctions"]
+    assert index_is_whole(store)
+
+
+def test_a_failed_batch_stores_nothing_and_the_next_one_indexes_normally(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.ingest_batch():
+        add(store, make_digest("lost", DRONES), [["strikes"]])
+        raise RuntimeError("disk full")
+    assert store.item_count() == 0
+    with store.ingest_batch():
+        add(store, make_digest("kept", GRAIN), [["black-sea"]])
+    add(store, make_digest("alone", SANCTIONS), [["sanctions"]])  # outside a batch: at once
+    assert [item.headline for item in store.search("grain")] == ["Grain corridor"]
+    assert [item.headline for item in store.search("sanctions")] == ["New US sanctions"]
+    assert index_is_whole(store)
