@@ -243,21 +243,12 @@ _STOPWORDS = frozenset(
     )
 )
 
-_TRANSLATE = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "ʼ": "'",
-        "`": "'",
-        "“": '"',
-        "”": '"',
-        "«": '"',
-        "»": '"',
-        "–": "-",
-        "—": "-",
-        "\u00a0": " ",
-        "\u2009": " ",
-    }
+# Typographic punctuation -> ASCII. A loop of str.replace, not str.translate: translate looks
+# every character of a non-ASCII text up in a dict (62 µs for an average item, against 2.5).
+_PLAIN_PUNCTUATION = (
+    ("‘", "'"), ("’", "'"), ("ʼ", "'"), ("`", "'"),
+    ("“", '"'), ("”", '"'), ("«", '"'), ("»", '"'),
+    ("–", "-"), ("—", "-"), ("\u00a0", " "), ("\u2009", " "),
 )
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _USA = re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUSA?\b")
@@ -400,9 +391,18 @@ _ENOUGH = 1.8  # ... unless there are many of them
 _Hits = dict[str, list[tuple[int, int, float]]]  # slug -> (start, end, weight) token spans
 
 
+def _plain_punctuation(text: str) -> str:
+    for fancy, plain in _PLAIN_PUNCTUATION:
+        if fancy in text:
+            text = text.replace(fancy, plain)
+    return text
+
+
 def _normalise(text: str) -> str:
     if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_TRANSLATE)))
+        text = _plain_punctuation(text)
+        if not text.isascii():  # letters with diacritics: "Zelenskyy’s" needed none of this
+            text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     if "US" in text or "U." in text:
         text = _USA.sub(" usa ", text)
     text = text.lower()
