@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from briefings import ingest
 from briefings.digests import parse_digest
 from briefings.fetch import Source
 from briefings.ingest import (
@@ -258,3 +259,18 @@ def test_a_large_batch_stores_every_digest_and_reports_the_blank_ones(
     assert [error.split(":")[0] for error in summary.errors] == blank
     assert store.digest_count() == summary.new
     assert progress == list(range(1, len(docs) + 1))
+
+
+def test_a_batch_too_big_for_one_transaction_is_stored_in_several(
+    store: Store, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "BATCH_ITEMS", 3)  # a transaction per digest or two
+    commits: list[int] = []
+    store.db.conn.set_trace_callback(lambda sql: commits.append(1) if sql == "COMMIT" else None)
+    docs = [doc for doc in many_documents(12) if doc.text.strip()]
+    summary = ingest_documents(store, catalogue, docs, now=NOW)
+    store.db.conn.set_trace_callback(None)
+    assert summary.new == len(docs) and not summary.errors
+    assert 1 < len(commits) <= len(docs)
+    assert store.item_count() == summary.items
+    store.db.execute("INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)")
