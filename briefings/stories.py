@@ -135,7 +135,7 @@ def same_news(a: Iterable[str], b: Iterable[str], weights: dict[str, float]) -> 
         return False
 
     def mass(words: set[str]) -> float:
-        return sum(weights.get(word, 1.0) for word in words)
+        return math.fsum(weights.get(word, 1.0) for word in words)  # exact in any set order
 
     if mass(shared) < MIN_OVERLAP * min(mass(words_a), mass(words_b)):
         return False
@@ -172,7 +172,7 @@ def _candidates(profiles: Sequence[_Profile]) -> Iterable[tuple[int, int]]:
             found = postings[word]
             if len(found) <= MAX_POSTINGS:
                 shared.update(other for other in found if other > index)
-        for other, count in shared.items():
+        for other, count in sorted(shared.items()):  # fixed order: merging depends on it
             if count >= MIN_SHARED - 1 and profiles[other].item.digest_id != profile.item.digest_id:
                 yield index, other
 
