@@ -215,8 +215,9 @@ class _Usage:
                       resource.getrusage(resource.RUSAGE_CHILDREN))
 
     def since(self) -> dict[str, float]:
-        (me0, kids0), me1, kids1 = self.start, resource.getrusage(resource.RUSAGE_SELF), \
-            resource.getrusage(resource.RUSAGE_CHILDREN)
+        me0, kids0 = self.start
+        me1 = resource.getrusage(resource.RUSAGE_SELF)
+        kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
             "store_user_s": round(me1.ru_utime - me0.ru_utime, 2),
             "store_sys_s": round(me1.ru_stime - me0.ru_stime, 2),
